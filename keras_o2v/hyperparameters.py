@@ -1,0 +1,392 @@
+"""SageMaker Object2Vec hyperparameters as a validated dataclass.
+
+Names, defaults, types and ranges follow the SageMaker developer guide (see
+`shared/reference/object2vec-spec.md` §2.1). Values may come as SageMaker's
+string map (`"True"`, `"auto"`, `"hadamard, concat"`) or as Python values.
+
+enc1 inheritance: with `enc1_network="enc0"` every `enc1_*` value the user did
+not set is copied from enc0. An explicitly set `enc1_*` value always wins. With
+an explicit enc1 network, unset `enc1_*` values take SageMaker's defaults,
+except `enc1_max_seq_len` and `enc1_vocab_size` (no default), which are taken
+from enc0. Whatever was inherited is recorded in `EncoderSettings.inherited`, so
+errors about enc1 (an id >= `enc1_vocab_size`) can say where the value came from.
+"""
+
+import dataclasses
+import difflib
+import json
+import math
+from typing import Optional, Tuple, Union
+
+from keras_o2v.errors import HyperparameterError
+
+NETWORKS = ("hcnn", "bilstm", "pooled_embedding")
+COMPARATORS = ("hadamard", "concat", "abs_diff")
+MLP_ACTIVATIONS = ("tanh", "relu", "linear")
+OPTIMIZERS = ("adadelta", "adagrad", "adam", "sgd", "rmsprop")
+OUTPUT_LAYERS = ("softmax", "mean_squared_error")
+STORAGE_TYPES = ("dense", "row_sparse")
+AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
+
+# Infrastructure knobs of the SageMaker container; accepted so that a SageMaker
+# hyperparameter map runs unchanged, and ignored.
+IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_objective_metric")
+
+# Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
+_ENCODER_FIELDS = {
+    "network": ("hcnn", "choice", NETWORKS),
+    "max_seq_len": (None, "int", (1, 5000)),
+    "vocab_size": (None, "int", (2, 3_000_000)),
+    "token_embedding_dim": (300, "int", (2, 1000)),
+    "layers": ("auto", "layers", (1, 4)),
+    "cnn_filter_width": (3, "int", (1, 9)),
+    "pretrained_embedding_file": ("", "filename", None),
+    "vocab_file": ("", "filename", None),
+    "freeze_pretrained_embedding": (True, "bool", None),
+}
+
+# Global fields: name -> (kind, allowed). Defaults live on the dataclass.
+_GLOBAL_FIELDS = {
+    "bucket_width": ("int", (0, 100)),
+    "comparator_list": ("comparators", COMPARATORS),
+    "dropout": ("float", (0.0, 1.0)),
+    "early_stopping_patience": ("int", (1, 5)),
+    "early_stopping_tolerance": ("float", (1e-6, 0.1)),
+    "enc_dim": ("int", (4, 10000)),
+    "epochs": ("int", (1, 100)),
+    "learning_rate": ("float", (1e-6, 1.0)),
+    "mini_batch_size": ("int", (1, 10000)),
+    "mlp_activation": ("choice", MLP_ACTIVATIONS),
+    "mlp_dim": ("int", (2, 10000)),
+    "mlp_layers": ("int", (0, 10)),
+    "negative_sampling_rate": ("int", (0, 100)),
+    "num_classes": ("int", (2, 30)),
+    "optimizer": ("choice", OPTIMIZERS),
+    "output_layer": ("choice", OUTPUT_LAYERS),
+    "tied_token_embedding_weight": ("bool", None),
+    "token_embedding_storage_type": ("choice", STORAGE_TYPES),
+    "weight_decay": ("float", (0.0, 10000.0)),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class EncoderSettings:
+    """The resolved settings of one encoder (after enc1 inheritance).
+
+    Args:
+        side: 0 or 1.
+        network: `"hcnn"`, `"bilstm"` or `"pooled_embedding"`.
+        max_seq_len: longer inputs are truncated to this many tokens.
+        vocab_size: every token id must be `< vocab_size`; 0 is padding.
+        token_embedding_dim: width of the token embedding table.
+        layers: number of encoder layers (`auto` resolved per network).
+        cnn_filter_width: convolution width (hcnn only).
+        pretrained_embedding_file: file name in the auxiliary channel, or "".
+        vocab_file: file name in the auxiliary channel, or "".
+        freeze_pretrained_embedding: keep pretrained vectors fixed.
+        inherited: names of the fields copied from enc0.
+    """
+
+    side: int
+    network: str
+    max_seq_len: int
+    vocab_size: int
+    token_embedding_dim: int
+    layers: int
+    cnn_filter_width: int
+    pretrained_embedding_file: str
+    vocab_file: str
+    freeze_pretrained_embedding: bool
+    inherited: Tuple[str, ...] = ()
+
+    def output_dim(self, enc_dim):
+        """Width of this encoder's embedding: token dim when pooled, else `enc_dim`."""
+        return self.token_embedding_dim if self.network == "pooled_embedding" else enc_dim
+
+    def describe(self, field):
+        """`enc1_vocab_size=3` plus where the value came from, for error messages."""
+        value = getattr(self, field)
+        text = f"enc{self.side}_{field}={value}"
+        if field in self.inherited:
+            text += (
+                f" (inherited from enc0_{field} because enc1_{field} was not set;"
+                f" set enc1_{field} explicitly if in1 differs)"
+            )
+        return text
+
+
+@dataclasses.dataclass(frozen=True)
+class Hyperparameters:
+    """Every hyperparameter of SageMaker Object2Vec, validated on construction.
+
+    Field names are SageMaker's. `enc1_*` fields default to `None`, meaning "not
+    set": they are resolved by `encoder(1)` following the inheritance rule in the
+    module docstring. Use `from_dict` for SageMaker's string map.
+
+    Example:
+    >>> hp = Hyperparameters.from_dict({
+    ...     "enc0_max_seq_len": "1", "enc0_vocab_size": "944",
+    ...     "enc0_network": "pooled_embedding", "enc1_vocab_size": "1684",
+    ...     "output_layer": "mean_squared_error"})
+    >>> hp.encoder(1).vocab_size, hp.encoder(1).network
+    (1684, 'pooled_embedding')
+    """
+
+    enc0_max_seq_len: int
+    enc0_vocab_size: int
+    bucket_width: int = 0
+    comparator_list: Tuple[str, ...] = ("hadamard", "concat", "abs_diff")
+    dropout: float = 0.0
+    early_stopping_patience: int = 3
+    early_stopping_tolerance: float = 0.01
+    enc_dim: int = 4096
+    enc0_network: str = "hcnn"
+    enc0_cnn_filter_width: int = 3
+    enc0_freeze_pretrained_embedding: bool = True
+    enc0_layers: Union[str, int] = "auto"
+    enc0_pretrained_embedding_file: str = ""
+    enc0_token_embedding_dim: int = 300
+    enc0_vocab_file: str = ""
+    enc1_network: str = "enc0"
+    enc1_cnn_filter_width: Optional[int] = None
+    enc1_freeze_pretrained_embedding: Optional[bool] = None
+    enc1_layers: Optional[Union[str, int]] = None
+    enc1_max_seq_len: Optional[int] = None
+    enc1_pretrained_embedding_file: Optional[str] = None
+    enc1_token_embedding_dim: Optional[int] = None
+    enc1_vocab_file: Optional[str] = None
+    enc1_vocab_size: Optional[int] = None
+    epochs: int = 30
+    learning_rate: float = 0.0004
+    mini_batch_size: int = 32
+    mlp_activation: str = "linear"
+    mlp_dim: int = 512
+    mlp_layers: int = 2
+    negative_sampling_rate: int = 0
+    num_classes: int = 2
+    optimizer: str = "adam"
+    output_layer: str = "softmax"
+    tied_token_embedding_weight: bool = False
+    token_embedding_storage_type: str = "dense"
+    weight_decay: float = 0.0
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name.startswith("enc1_") and value is None:
+                continue
+            object.__setattr__(self, field.name, _parse(field.name, value))
+        self._check_consistency()
+
+    # === Construction ===
+    @classmethod
+    def from_dict(cls, mapping):
+        """Builds from SageMaker's string map or Python values.
+
+        Args:
+            mapping: dict of hyperparameter name to value (strings accepted).
+                SageMaker's infrastructure keys (`_kvstore`, ...) are ignored.
+
+        Raises:
+            HyperparameterError: unknown name, bad value, or a required one missing.
+        """
+        names = {field.name for field in dataclasses.fields(cls)}
+        values = {}
+        for key, value in mapping.items():
+            if key in IGNORED_SAGEMAKER_KEYS:
+                continue
+            if key not in names:
+                close = difflib.get_close_matches(key, sorted(names), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise HyperparameterError(f"Unknown hyperparameter '{key}'{hint}")
+            values[key] = value
+        for required in ("enc0_max_seq_len", "enc0_vocab_size"):
+            if values.get(required) in (None, ""):
+                raise HyperparameterError(
+                    f"Missing required hyperparameter '{required}' "
+                    f"(allowed: {_describe_allowed(required)})"
+                )
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, path):
+        """Reads a `hyperparameters.json` file (a JSON object)."""
+        with open(path, encoding="utf-8") as f:
+            try:
+                mapping = json.load(f)
+            except json.JSONDecodeError as error:
+                raise HyperparameterError(f"{path}: not valid JSON: {error}") from None
+        if not isinstance(mapping, dict):
+            raise HyperparameterError(f"{path}: expected a JSON object of name -> value")
+        return cls.from_dict(mapping)
+
+    def to_dict(self):
+        """JSON-ready dict; unset enc1 values are left out so they keep inheriting."""
+        out = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value is None:
+                continue
+            out[field.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def replace(self, **changes):
+        """A copy with some values changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    # === Derived settings ===
+    def encoder(self, side):
+        """Resolved `EncoderSettings` for encoder `side` (0 or 1)."""
+        enc0 = {suffix: getattr(self, f"enc0_{suffix}") for suffix in _ENCODER_FIELDS}
+        if side == 0:
+            return _make_settings(0, enc0, ())
+        if side != 1:
+            raise ValueError(f"side must be 0 or 1, got {side!r}")
+        copy_all = self.enc1_network == "enc0"
+        enc1, inherited = {}, []
+        for suffix, (default, _, _) in _ENCODER_FIELDS.items():
+            explicit = getattr(self, f"enc1_{suffix}")
+            if suffix == "network":
+                explicit = None if copy_all else explicit
+            if explicit is not None:
+                enc1[suffix] = explicit
+            elif copy_all or default is None:
+                enc1[suffix] = enc0[suffix]
+                inherited.append(suffix)
+            else:
+                enc1[suffix] = default
+        return _make_settings(1, enc1, tuple(inherited))
+
+    @property
+    def is_classification(self):
+        return self.output_layer == "softmax"
+
+    @property
+    def num_outputs(self):
+        """Width of the score vector: `num_classes`, or 1 for regression."""
+        return self.num_classes if self.is_classification else 1
+
+    def comparator_width(self):
+        d = self.encoder(0).output_dim(self.enc_dim)
+        return sum(2 * d if op == "concat" else d for op in self.comparator_list)
+
+    # === Validation ===
+    def _check_consistency(self):
+        enc0, enc1 = self.encoder(0), self.encoder(1)
+        d0, d1 = enc0.output_dim(self.enc_dim), enc1.output_dim(self.enc_dim)
+        if d0 != d1:
+            raise HyperparameterError(
+                f"The comparator needs equal encoder output widths, but enc0 gives {d0} and "
+                f"enc1 gives {d1}. pooled_embedding outputs its token_embedding_dim; hcnn "
+                f"and bilstm output enc_dim={self.enc_dim}. Make them agree."
+            )
+        if self.tied_token_embedding_weight:
+            for field in ("vocab_size", "token_embedding_dim"):
+                if getattr(enc0, field) != getattr(enc1, field):
+                    raise HyperparameterError(
+                        "tied_token_embedding_weight=True shares one token table, so both "
+                        f"sides need the same {field}, but {enc0.describe(field)} and "
+                        f"{enc1.describe(field)}."
+                    )
+        if self.negative_sampling_rate and not self.is_classification:
+            raise HyperparameterError(
+                f"negative_sampling_rate={self.negative_sampling_rate} labels generated "
+                "negatives as class 0, which needs output_layer=softmax, but "
+                f"output_layer={self.output_layer}."
+            )
+
+
+def _make_settings(side, values, inherited):
+    layers = values["layers"]
+    if layers == "auto":
+        layers = AUTO_LAYERS[values["network"]]
+    return EncoderSettings(side=side, inherited=inherited, **{**values, "layers": layers})
+
+
+def _field_spec(name):
+    if name in _GLOBAL_FIELDS:
+        return _GLOBAL_FIELDS[name]
+    if name == "enc1_network":
+        return "choice", ("enc0",) + NETWORKS
+    _, kind, allowed = _ENCODER_FIELDS[name[len("encN_"):]]
+    return kind, allowed
+
+
+def _describe_allowed(name):
+    kind, allowed = _field_spec(name)
+    if kind == "choice":
+        return "one of " + ", ".join(allowed)
+    if kind == "comparators":
+        return "a comma-separated list of " + ", ".join(allowed)
+    if kind == "bool":
+        return "True or False"
+    if kind == "layers":
+        return f"'auto' or an integer in [{allowed[0]}, {allowed[1]}]"
+    if kind == "filename":
+        return "a file name of letters, digits, '.' and '_'"
+    low, high = allowed
+    return f"{'an integer' if kind == 'int' else 'a number'} in [{low}, {high}]"
+
+
+def _parse(name, value):
+    kind, allowed = _field_spec(name)
+
+    def bad(reason=""):
+        return HyperparameterError(
+            f"Invalid value {value!r} for hyperparameter '{name}'{reason}: "
+            f"expected {_describe_allowed(name)}"
+        )
+
+    if isinstance(value, str):
+        value = value.strip()
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise bad()
+    if kind == "choice":
+        if not isinstance(value, str) or value.lower() not in allowed:
+            raise bad()
+        return value.lower()
+    if kind == "comparators":
+        items = value.split(",") if isinstance(value, str) else value
+        try:
+            ops = tuple(str(item).strip().lower() for item in items)
+        except TypeError:
+            raise bad() from None
+        if not ops or any(op not in allowed for op in ops):
+            raise bad()
+        if len(set(ops)) != len(ops):
+            raise bad(" (an operator is listed twice)")
+        return ops
+    if kind == "filename":
+        if not isinstance(value, str) or not all(c.isalnum() or c in "._-" for c in value):
+            raise bad()
+        return value
+    if kind == "layers" and isinstance(value, str) and value.lower() == "auto":
+        return "auto"
+    number = _to_number(value, integer=kind in ("int", "layers"))
+    if number is None:
+        raise bad()
+    low, high = allowed
+    if not low <= number <= high:
+        raise bad(" (out of range)")
+    return number
+
+
+def _to_number(value, integer):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
+        return None
+    if integer:
+        if float(value) != int(value):
+            return None
+        return int(value)
+    return float(value)

@@ -1,0 +1,39 @@
+"""The `pooled_embedding` encoder: the masked mean of token embeddings."""
+
+import keras
+
+from keras_o2v.layers.masked_pooling import masked_mean
+
+
+@keras.saving.register_keras_serializable(package="keras_o2v")
+class PooledEmbeddingEncoder(keras.layers.Layer):
+    """Averages token embeddings over the non-padding positions.
+
+    As in SageMaker (spec §1.2) there is no projection: the output width is the
+    token embedding width. Called on embeddings `[batch, length, dim]` with a
+    boolean `mask` `[batch, length]`; returns `[batch, dim]`. An all-padding row
+    gives zeros.
+
+    Args:
+        **kwargs: forwarded to `keras.layers.Layer`.
+
+    Example:
+    >>> encoder = keras_o2v.layers.PooledEmbeddingEncoder()
+    >>> encoder(np.ones((2, 5, 8)), mask=np.ones((2, 5), bool)).shape
+    TensorShape([2, 8])
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            mask = keras.ops.ones(keras.ops.shape(inputs)[:2], dtype="bool")
+        return masked_mean(inputs, mask)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])

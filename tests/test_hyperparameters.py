@@ -1,0 +1,117 @@
+import json
+
+import pytest
+
+from keras_o2v import Hyperparameters, HyperparameterError
+
+REQUIRED = {"enc0_max_seq_len": "50", "enc0_vocab_size": "1000"}
+
+
+def test_defaults_match_sagemaker():
+    hp = Hyperparameters.from_dict(REQUIRED)
+    assert (hp.enc_dim, hp.mlp_dim, hp.mlp_layers, hp.mlp_activation) == (4096, 512, 2, "linear")
+    assert (hp.optimizer, hp.learning_rate, hp.mini_batch_size, hp.epochs) == ("adam", 0.0004, 32, 30)
+    assert hp.comparator_list == ("hadamard", "concat", "abs_diff")
+    assert (hp.early_stopping_patience, hp.early_stopping_tolerance) == (3, 0.01)
+    assert hp.enc0_network == "hcnn" and hp.enc1_network == "enc0"
+    assert hp.encoder(0).layers == 4 and hp.encoder(0).token_embedding_dim == 300
+
+
+def test_string_map_is_parsed():
+    hp = Hyperparameters.from_dict({
+        **REQUIRED, "tied_token_embedding_weight": "true", "enc0_freeze_pretrained_embedding": "False",
+        "comparator_list": "hadamard, abs_diff", "enc0_layers": "2", "dropout": "0.4",
+        "enc0_network": "bilstm", "enc_dim": "64", "_kvstore": "device", "_num_gpus": "auto",
+    })
+    assert hp.tied_token_embedding_weight is True
+    assert hp.enc0_freeze_pretrained_embedding is False
+    assert hp.comparator_list == ("hadamard", "abs_diff")
+    assert hp.encoder(0).layers == 2 and hp.dropout == 0.4
+
+
+def test_auto_layers_depend_on_network():
+    assert Hyperparameters.from_dict({**REQUIRED, "enc0_network": "bilstm"}).encoder(0).layers == 1
+    assert Hyperparameters.from_dict({**REQUIRED, "enc0_network": "hcnn"}).encoder(1).layers == 4
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("mlp_layers", "11", "[0, 10]"),
+    ("dropout", "1.5", "[0.0, 1.0]"),
+    ("enc0_layers", "5", "'auto' or an integer in [1, 4]"),
+    ("optimizer", "lbfgs", "adadelta, adagrad, adam, sgd, rmsprop"),
+    ("comparator_list", "hadamard, cosine", "hadamard, concat, abs_diff"),
+    ("tied_token_embedding_weight", "yes", "True or False"),
+    ("mini_batch_size", "3.5", "an integer"),
+])
+def test_bad_value_names_parameter_value_and_allowed(name, value, allowed):
+    with pytest.raises(HyperparameterError) as info:
+        Hyperparameters.from_dict({**REQUIRED, name: value})
+    message = str(info.value)
+    assert name in message and repr(value) in message and allowed in message
+
+
+def test_missing_required_and_unknown_names():
+    with pytest.raises(HyperparameterError, match="Missing required hyperparameter 'enc0_vocab_size'"):
+        Hyperparameters.from_dict({"enc0_max_seq_len": "5"})
+    with pytest.raises(HyperparameterError, match="did you mean 'mlp_layers'"):
+        Hyperparameters.from_dict({**REQUIRED, "mlp_layer": "2"})
+
+
+def test_enc1_copies_enc0_but_explicit_enc1_values_win():
+    hp = Hyperparameters.from_dict({**REQUIRED, "enc0_network": "bilstm", "enc_dim": "32",
+                                    "enc1_vocab_size": "3", "enc0_token_embedding_dim": "20"})
+    enc1 = hp.encoder(1)
+    assert enc1.network == "bilstm" and enc1.token_embedding_dim == 20 and enc1.max_seq_len == 50
+    assert enc1.vocab_size == 3  # SageMaker issue #834: the explicit value must win
+    assert "vocab_size" not in enc1.inherited and "token_embedding_dim" in enc1.inherited
+
+
+def test_inherited_vocab_size_is_announced_in_descriptions():
+    enc1 = Hyperparameters.from_dict(REQUIRED).encoder(1)
+    assert "inherited from enc0_vocab_size" in enc1.describe("vocab_size")
+
+
+def test_explicit_enc1_network_uses_defaults_not_enc0_values():
+    hp = Hyperparameters.from_dict({**REQUIRED, "enc0_network": "pooled_embedding",
+                                    "enc0_token_embedding_dim": "64", "enc_dim": "64",
+                                    "enc1_network": "hcnn", "enc1_layers": "auto"})
+    enc1 = hp.encoder(1)
+    assert enc1.network == "hcnn" and enc1.layers == 4 and enc1.token_embedding_dim == 300
+    assert enc1.vocab_size == 1000 and enc1.inherited == ("max_seq_len", "vocab_size")
+
+
+def test_inconsistent_settings_are_explained():
+    with pytest.raises(HyperparameterError, match="equal encoder output widths"):
+        Hyperparameters.from_dict({**REQUIRED, "enc0_network": "pooled_embedding",
+                                   "enc1_network": "hcnn", "enc_dim": "128"})
+    with pytest.raises(HyperparameterError, match="same vocab_size"):
+        Hyperparameters.from_dict({**REQUIRED, "tied_token_embedding_weight": "True",
+                                   "enc1_vocab_size": "7"})
+    with pytest.raises(HyperparameterError, match="needs output_layer=softmax"):
+        Hyperparameters.from_dict({**REQUIRED, "negative_sampling_rate": "3",
+                                   "output_layer": "mean_squared_error"})
+
+
+def test_round_trip_through_json_keeps_enc1_unset(tmp_path):
+    hp = Hyperparameters.from_dict({**REQUIRED, "enc1_max_seq_len": "7"})
+    path = tmp_path / "hp.json"
+    path.write_text(json.dumps(hp.to_dict()))
+    again = Hyperparameters.from_json(path)
+    assert again == hp
+    assert "enc1_vocab_size" not in hp.to_dict()
+
+
+def test_sagemaker_movielens_notebook_map_runs_unchanged():
+    hp = Hyperparameters.from_dict({
+        "enc0_network": "pooled_embedding", "enc1_network": "pooled_embedding",
+        "enc0_max_seq_len": "1", "enc1_max_seq_len": "1", "enc0_vocab_size": "944",
+        "enc1_vocab_size": "1684", "enc0_token_embedding_dim": "300",
+        "enc1_token_embedding_dim": "300", "enc_dim": "1024", "mlp_layers": "1", "mlp_dim": "256",
+        "mlp_activation": "tanh", "output_layer": "mean_squared_error", "optimizer": "adam",
+        "learning_rate": "0.001", "mini_batch_size": "64", "epochs": "20",
+        "early_stopping_patience": "3", "early_stopping_tolerance": "0.01", "bucket_width": "0",
+        "num_classes": "2", "enc0_layers": "auto", "enc1_layers": "auto",
+        "enc0_cnn_filter_width": "3", "_kvstore": "device", "_num_gpus": "auto",
+    })
+    assert hp.encoder(1).vocab_size == 1684 and hp.num_outputs == 1
+    assert hp.comparator_width() == 4 * 300
