@@ -6,5 +6,6 @@ from keras_o2v.errors import DataError, HyperparameterError, O2VError
 from keras_o2v.hyperparameters import EncoderSettings, Hyperparameters
 from keras_o2v.models import Object2Vec, pad_sequences
 from keras_o2v.optimizers import make_optimizer
+from keras_o2v.training import SageMakerEarlyStopping, TrainingResult, train
 
 __version__ = "0.1.0"

@@ -1,0 +1,48 @@
+"""`o2v train`: a whole training job with SageMaker's channels and hyperparameter names.
+
+Example:
+    o2v train --train train.jsonl --validation val.jsonl --test test.jsonl \\
+        --model-dir out/ enc0_network=pooled_embedding enc0_max_seq_len=1 \\
+        enc0_vocab_size=944 enc1_vocab_size=1684 output_layer=mean_squared_error
+"""
+
+import json
+
+from keras_o2v.commands._common import parse_assignments, report_errors
+from keras_o2v.errors import O2VError
+
+COMMAND = "train"
+HELP = "Train an Object2Vec model (SageMaker-compatible hyperparameters and channels)."
+
+
+def add_arguments(parser):
+    parser.add_argument("--train", required=True, nargs="+", help="train channel: files or folders")
+    parser.add_argument("--validation", nargs="+", help="validation channel: files or folders")
+    parser.add_argument("--test", nargs="+", help="test channel: files or folders")
+    parser.add_argument("--auxiliary", help="folder with vocab and pretrained embedding files")
+    parser.add_argument("--model-dir", required=True, help="output folder (resumed when rerun)")
+    parser.add_argument("--hyperparameters", help="JSON file of name -> value (SageMaker map)")
+    parser.add_argument("--gpus", default="all", help="'all' (default) or the number of GPUs")
+    parser.add_argument("--no-resume", action="store_true", help="start over, ignoring checkpoints")
+    parser.add_argument("--seed", type=int, help="seed for repeatable runs")
+    parser.add_argument("hyperparameter", nargs="*", metavar="name=value",
+                        help="hyperparameters; they override --hyperparameters")
+
+
+@report_errors
+def run(args):
+    from keras_o2v.training import train
+
+    values = {}
+    if args.hyperparameters:
+        try:
+            with open(args.hyperparameters, encoding="utf-8") as f:
+                values = json.load(f)
+        except (OSError, json.JSONDecodeError) as error:
+            raise O2VError(f"{args.hyperparameters}: {error}") from None
+    values.update(parse_assignments(args.hyperparameter))
+    result = train(values, train=args.train, validation=args.validation, test=args.test,
+                   auxiliary=args.auxiliary, model_dir=args.model_dir, gpus=args.gpus,
+                   resume=not args.no_resume, seed=args.seed)
+    print(f"Trained {result.model_dir}/model.keras (best epoch {result.best_epoch}).")
+    return 0
