@@ -30,6 +30,7 @@ Examples:
         --in0-column user --in1-type category --in1-column movie --label-column rating
 """
 
+import argparse
 import sys
 
 from keras_o2v.errors import O2VError
@@ -42,6 +43,8 @@ HELP = "Turn raw text/category pairs (JSON Lines or TSV) into training JSON Line
 
 
 def add_arguments(parser):
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("\n\n", 1)[1]
     parser.add_argument("--input", required=True, help="raw pairs, .jsonl or .tsv (with header)")
     parser.add_argument("--output", required=True, help="training JSON Lines to write")
     parser.add_argument("--format", choices=["jsonl", "tsv"], help="input format (default: guess)")
@@ -56,8 +59,8 @@ def add_arguments(parser):
     labels.add_argument("--label-column", default="label", help="raw column of the label")
     labels.add_argument("--no-label", action="store_true", help="write records without label")
     parser.add_argument("--id-map-dir", help="directory of category id maps (default: output's)")
-    parser.add_argument("--min-count", type=_positive, default=1, help="min token count (text)")
-    parser.add_argument("--max-vocab", type=_positive, help="max text vocabulary size, reserved ids included")
+    parser.add_argument("--min-count", type=positive_int, default=1, help="min token count (text)")
+    parser.add_argument("--max-vocab", type=positive_int, help="max text vocabulary size, reserved ids included")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--reuse", dest="maps", action="store_const", const="reuse",
                       help="use existing map files unchanged (default)")
@@ -105,8 +108,12 @@ def run(args):
     return 0
 
 
-def _positive(text):
-    value = int(text)
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
