@@ -14,7 +14,9 @@ def read_jsonl(path):
 
 def test_text_pairs_then_validation_with_the_same_vocab(tmp_path, capsys):
     train = tmp_path / "train.tsv"
-    train.write_text("s1\ts2\tgold\nA man plays.\tA man sleeps.\t2\nA man plays\tSomeone plays\t0\n")
+    train.write_text(
+        "s1\ts2\tgold\nA man plays.\tA man sleeps.\t2\nA man plays\tSomeone plays\t0\n"
+    )
     args = ["prepare", "--input", str(train), "--output", str(tmp_path / "train.jsonl"),
             "--vocab", str(tmp_path / "vocab.json"), "--in0-column", "s1", "--in1-column", "s2",
             "--label-column", "gold", "--min-count", "2"]
@@ -70,7 +72,9 @@ def test_user_item_ratings_with_id_maps(tmp_path, capsys):
 
 def test_bad_input_exits_1_with_file_and_line(tmp_path, capsys):
     raw = tmp_path / "raw.jsonl"
-    raw.write_text('{"in0": "ok", "in1": "ok", "label": 1}\n{"in0": "x", "in1": "y", "label": "one"}\n')
+    raw.write_text(
+        '{"in0": "ok", "in1": "ok", "label": 1}\n{"in0": "x", "in1": "y", "label": "one"}\n'
+    )
     out = tmp_path / "train.jsonl"
     assert main(["prepare", "--input", str(raw), "--output", str(out),
                  "--vocab", str(tmp_path / "v.json")]) == 1

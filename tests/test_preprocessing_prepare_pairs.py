@@ -58,7 +58,8 @@ def test_text_pairs_from_tsv_share_one_vocabulary(tmp_path):
 
 def test_jsonl_input_gives_the_same_records_as_tsv(tmp_path):
     tsv = write_tsv(tmp_path / "raw.tsv", ["in0", "in1", "label"], PAIRS)
-    jsonl = write_jsonl(tmp_path / "raw.jsonl", [{"in0": a, "in1": b, "label": y} for a, b, y in PAIRS])
+    rows = [{"in0": a, "in1": b, "label": y} for a, b, y in PAIRS]
+    jsonl = write_jsonl(tmp_path / "raw.jsonl", rows)
     prepare_pairs(tsv, tmp_path / "a.jsonl", vocab_path=tmp_path / "v1.json")
     prepare_pairs(jsonl, tmp_path / "b.jsonl", vocab_path=tmp_path / "v2.json")
     assert read_jsonl(tmp_path / "a.jsonl") == read_jsonl(tmp_path / "b.jsonl")
@@ -188,7 +189,8 @@ def test_tsv_problems_name_lines(tmp_path):
 def test_reused_map_without_unk_makes_unknown_keys_errors(tmp_path):
     vocab_path = tmp_path / "vocab.json"
     vocab_path.write_text(json.dumps({"<pad>": 0, "cat": 1, "sat": 2}))
-    raw = write_tsv(tmp_path / "raw.tsv", ["in0", "in1", "label"], [("cat sat", "cat", 1), ("dog", "cat", 0)])
+    rows = [("cat sat", "cat", 1), ("dog", "cat", 0)]
+    raw = write_tsv(tmp_path / "raw.tsv", ["in0", "in1", "label"], rows)
     with pytest.raises(DataError, match=r"raw.tsv:3: 'in0': \['dog'\] not in .*no '<unk>'"):
         prepare_pairs(raw, tmp_path / "o.jsonl", vocab_path=vocab_path)
     vocab_path.write_text(json.dumps({"cat": 0, "<unk>": 1}))

@@ -1,6 +1,8 @@
 """Tests for the tokenizer and vocabulary helpers of keras_o2v.preprocessing."""
 
 import collections
+import doctest
+import importlib
 import json
 import os
 
@@ -22,7 +24,8 @@ from keras_o2v.preprocessing import (
 def test_tokenizer_lowercases_splits_punctuation_and_keeps_unicode_words():
     tokenizer = Tokenizer()
     assert tokenizer("Men, playing SPORT!") == ["men", ",", "playing", "sport", "!"]
-    assert tokenizer("Don't  ÉTÉ\tnaïve 東京 l’homme") == ["don't", "été", "naïve", "東京", "l’homme"]
+    tokens = tokenizer("Don't  ÉTÉ\tnaïve 東京 l’homme")
+    assert tokens == ["don't", "été", "naïve", "東京", "l’homme"]
     # A decomposed "é" (e + combining accent) is normalised and stays one word.
     assert tokenizer("cafe\u0301 x") == ["café", "x"]
 
@@ -62,7 +65,8 @@ def test_count_tokens_streams_with_custom_tokenizer():
 
 def test_texts_to_ids_maps_unknown_tokens_to_unk():
     vocab = build_vocabulary(["the cat sat"])
-    assert texts_to_ids(["The CAT", "a cat"], vocab) == [[vocab["the"], vocab["cat"]], [1, vocab["cat"]]]
+    ids = texts_to_ids(["The CAT", "a cat"], vocab)
+    assert ids == [[vocab["the"], vocab["cat"]], [1, vocab["cat"]]]
     assert text_to_ids("dog", {"<pad>": 0, "dog": 3}, unknown_id=2) == [3]
     with pytest.raises(ValueError, match="no '<unk>'"):
         text_to_ids("dog", {"<pad>": 0, "dog": 3})
@@ -90,3 +94,10 @@ def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path):
         handle.write("new")
     assert path.read_text() == "new"
     assert os.listdir(tmp_path) == ["out.txt"]
+
+
+@pytest.mark.parametrize("name", ["tokenizer", "vocabulary", "pair_encoder"])
+def test_docstring_examples_run(name):
+    module = importlib.import_module(f"keras_o2v.preprocessing.{name}")
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

@@ -19,7 +19,8 @@ VECTORS = {
 
 
 def glove_text(vectors):
-    return "".join(f"{token} {' '.join(repr(v) for v in values)}\n" for token, values in vectors.items())
+    lines = (f"{token} {' '.join(repr(v) for v in values)}\n" for token, values in vectors.items())
+    return "".join(lines)
 
 
 def write(tmp_path, text, name="emb.txt"):

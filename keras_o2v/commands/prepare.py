@@ -51,7 +51,7 @@ def add_arguments(parser):
     parser.add_argument("--vocab", help="vocabulary file of text inputs (read if it exists)")
     for name in ("in0", "in1"):
         parser.add_argument(
-            f"--{name}-type", choices=INPUT_TYPES, default="text", help=f"{name} kind (default text)"
+            f"--{name}-type", choices=INPUT_TYPES, default="text", help=f"{name} kind"
         )
         parser.add_argument(f"--{name}-column", default=name, help=f"raw column of {name}")
         parser.add_argument(f"--{name}-map", help=f"map file of {name} (overrides the default)")
@@ -60,7 +60,9 @@ def add_arguments(parser):
     labels.add_argument("--no-label", action="store_true", help="write records without label")
     parser.add_argument("--id-map-dir", help="directory of category id maps (default: output's)")
     parser.add_argument("--min-count", type=positive_int, default=1, help="min token count (text)")
-    parser.add_argument("--max-vocab", type=positive_int, help="max text vocabulary size, reserved ids included")
+    parser.add_argument(
+        "--max-vocab", type=positive_int, help="max text vocabulary size, reserved ids included"
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--reuse", dest="maps", action="store_const", const="reuse",
                       help="use existing map files unchanged (default)")

@@ -169,7 +169,10 @@ def prepare_pairs(
                 max_size=max_vocab if text else None,
                 base=base,
             )
-            action = "extended" if base is not None else ("rebuilt" if os.path.exists(path) else "built")
+            if base is not None:
+                action = "extended"
+            else:
+                action = "rebuilt" if os.path.exists(path) else "built"
         else:
             final_maps[path], action = base, "reused"
         size = max(final_maps[path].values(), default=-1) + 1
