@@ -1,12 +1,14 @@
 """Tests for keras_o2v.pretrained.load_pretrained_embeddings."""
 
 import gzip
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from keras_o2v.errors import DataError
-from keras_o2v.pretrained import load_pretrained_embeddings
+from keras_o2v.pretrained import load_pretrained_embeddings, load_vocab
+from keras_o2v.preprocessing import build_vocabulary, save_vocabulary
 
 VOCAB = {"<pad>": 0, "<unk>": 1, "the": 2, "cat": 3, "sat": 4, ". . .": 5, "zebra": 6}
 VECTORS = {
@@ -114,3 +116,34 @@ def test_fill_missing_keeps_found_rows_and_zero_padding(tmp_path):
     assert not filled[0].any()
     assert np.all(filled[[1, 6, 7]] != 0)
     np.testing.assert_array_equal(filled, result.fill_missing(seed=0))
+
+
+def test_large_file_is_streamed_not_read_whole(tmp_path):
+    path = tmp_path / "big.txt"
+    values = " ".join(["0.125"] * 50)
+    with path.open("w") as handle:
+        for i in range(20_000):
+            handle.write(f"w{i} {values}\n")
+    vocab = {"<pad>": 0, "<unk>": 1, "w7": 2, "w19999": 3}
+    tracemalloc.start()
+    try:
+        matrix, found = load_pretrained_embeddings(path, vocab, vocab_size=4, dim=50)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert found.tolist() == [False, False, True, True]
+    assert np.all(matrix[2:] == 0.125)
+    assert path.stat().st_size > 5_000_000
+    assert peak < 200_000, peak
+
+
+def test_vocabulary_written_by_preprocessing_aligns_vectors(tmp_path):
+    vocab = build_vocabulary(["The cat sat. The cat!"])
+    save_vocabulary(vocab, tmp_path / "vocab.json")
+    vocab = load_vocab(tmp_path / "vocab.json")
+    result = load_pretrained_embeddings(
+        write(tmp_path, glove_text(VECTORS)), vocab, vocab_size=len(vocab), dim=3
+    )
+    assert result.num_found == 3  # "the", "cat", "sat"; "." and "!" have no vector here
+    for token in ["the", "cat", "sat"]:
+        np.testing.assert_allclose(result.matrix[vocab[token]], VECTORS[token], rtol=1e-6)
