@@ -1,0 +1,43 @@
+"""Raw-data preparation: tokenizing, vocabularies, id maps and training JSON Lines.
+
+`prepare_pairs` (and the `o2v prepare` command) turns raw pairs, given as JSON Lines
+or TSV with text, categorical or id columns, into the training records
+`{"label": ..., "in0": [ids], "in1": [ids]}` plus the vocabulary and id-map files
+that fix those ids.
+"""
+
+from keras_o2v.preprocessing.atomic_file import atomic_write
+from keras_o2v.preprocessing.pair_encoder import InputSpec, PairEncoder
+from keras_o2v.preprocessing.prepare_pairs import PrepareReport, prepare_pairs
+from keras_o2v.preprocessing.raw_records import detect_format, iter_lines, read_raw_records
+from keras_o2v.preprocessing.tokenizer import Tokenizer
+from keras_o2v.preprocessing.vocabulary import (
+    PAD,
+    UNK,
+    build_vocabulary,
+    count_tokens,
+    save_vocabulary,
+    text_to_ids,
+    texts_to_ids,
+    vocabulary_from_counts,
+)
+
+__all__ = [
+    "PAD",
+    "UNK",
+    "InputSpec",
+    "PairEncoder",
+    "PrepareReport",
+    "Tokenizer",
+    "atomic_write",
+    "build_vocabulary",
+    "count_tokens",
+    "detect_format",
+    "iter_lines",
+    "prepare_pairs",
+    "read_raw_records",
+    "save_vocabulary",
+    "text_to_ids",
+    "texts_to_ids",
+    "vocabulary_from_counts",
+]

@@ -1,0 +1,124 @@
+"""Reading raw pair records from JSON Lines or TSV (with a header row), streaming."""
+
+import gzip
+import json
+import os
+
+FORMATS = ("jsonl", "tsv")
+_EXTENSIONS = {
+    ".jsonl": "jsonl", ".json": "jsonl", ".jsonlines": "jsonl", ".ndjson": "jsonl",
+    ".tsv": "tsv", ".tab": "tsv",
+}
+
+
+class RawRecord:
+    """One raw input row: its line number and either its fields or a problem.
+
+    Attributes:
+        line: 1-based line number in the source file.
+        fields: dict column -> value (JSON values for JSON Lines, strings for TSV),
+            or None when the row could not be read.
+        problem: message explaining why the row could not be read, or None.
+        typed: True when values are JSON-typed (JSON Lines), False when strings (TSV).
+    """
+
+    __slots__ = ("line", "fields", "problem", "typed")
+
+    def __init__(self, line, fields=None, problem=None, typed=True):
+        self.line = line
+        self.fields = fields
+        self.problem = problem
+        self.typed = typed
+
+
+def detect_format(path, first_line=None):
+    """Guesses `"jsonl"` or `"tsv"` from the file extension, else from the first line.
+
+    Args:
+        path: file name (a trailing `.gz` is ignored).
+        first_line: optional first non-blank line, used when the extension says nothing:
+            a line starting with `{` means JSON Lines.
+
+    Returns:
+        `"jsonl"` or `"tsv"`.
+    """
+    name = os.fspath(path)
+    if name.endswith(".gz"):
+        name = name[:-3]
+    extension = os.path.splitext(name)[1].lower()
+    if extension in _EXTENSIONS:
+        return _EXTENSIONS[extension]
+    if first_line is not None and first_line.lstrip().startswith("{"):
+        return "jsonl"
+    return "tsv"
+
+
+def iter_lines(path):
+    """Yields `(line_number, text, problem)` for each line of a UTF-8 file, lazily.
+
+    Lines are decoded one by one so a bad byte is reported with its line; `text`
+    has its line ending (and a leading byte-order mark) removed. A `.gz` file is
+    read through gzip.
+    """
+    opener = gzip.open if os.fspath(path).endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                yield number, None, f"not valid UTF-8: {error.reason}"
+                continue
+            yield number, text.rstrip("\r\n"), None
+
+
+def read_raw_records(lines, input_format):
+    """Parses raw rows lazily from `(line_number, text, problem)` triples.
+
+    JSON Lines: each non-blank line is a JSON object. TSV: the first non-blank line
+    is a header naming the columns; every later non-blank line must have as many
+    tab-separated fields (no quoting: a field is the text between tabs). Blank lines
+    are not records and are skipped.
+
+    Args:
+        lines: iterable of `(line_number, text, problem)`, e.g. from `iter_lines`.
+        input_format: `"jsonl"` or `"tsv"`.
+
+    Yields:
+        `RawRecord`s, one per non-blank line (the TSV header excluded).
+    """
+    if input_format not in FORMATS:
+        raise ValueError(f"input_format must be one of {FORMATS}, got {input_format!r}")
+    header = None
+    for number, text, problem in lines:
+        if problem is not None:
+            yield RawRecord(number, problem=problem)
+            continue
+        if not text.strip():
+            continue
+        if input_format == "jsonl":
+            yield _json_record(number, text)
+        elif header is None:
+            header = text.split("\t")
+            duplicates = sorted({name for name in header if header.count(name) > 1})
+            if duplicates:
+                yield RawRecord(number, problem=f"header repeats column(s) {duplicates}")
+                header = [f"{index}:{name}" for index, name in enumerate(header)]
+        else:
+            values = text.split("\t")
+            if len(values) != len(header):
+                yield RawRecord(
+                    number, problem=f"row has {len(values)} tab-separated fields, "
+                    f"the header has {len(header)}", typed=False
+                )
+            else:
+                yield RawRecord(number, dict(zip(header, values)), typed=False)
+
+
+def _json_record(number, text):
+    try:
+        fields = json.loads(text)
+    except json.JSONDecodeError as error:
+        return RawRecord(number, problem=f"invalid JSON: {error.msg} (column {error.colno})")
+    if not isinstance(fields, dict):
+        return RawRecord(number, problem="a record must be a JSON object")
+    return RawRecord(number, fields)
