@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from keras_o2v.datasets import _cache, _download, movielens
+from keras_o2v.datasets.movielens_split import split_ratings
 from keras_o2v.errors import DataError, O2VError
 
 U_DATA = "1\t10\t3\t881250949\n2\t10\t5\t891717742\n1\t11\t1\t878887116\n2\t12\t4\t880606923\n"
@@ -149,3 +150,5 @@ def test_real_movielens_100k(tmp_path):
     assert len(np.unique(ml.ratings.user_id)) == 943 and len(np.unique(ml.ratings.item_id)) == 1682
     assert ml.titles[195] == "Terminator, The (1984)" and len(ml.genres) == 1682
     assert abs(float(ml.ratings.rating.mean()) - 3.52986) < 1e-4
+    train, validation, test = split_ratings(ml.ratings, seed=0)
+    assert (len(train), len(validation), len(test)) == (86_042, 4_528, 9_430)
