@@ -49,7 +49,8 @@ def test_loader_returns_path_words_and_vectors(tmp_path):
 
 def test_checksum_and_shape_errors(tmp_path):
     with pytest.raises(DataError, match="sha256 mismatch"):
-        glove.glove_6b_100d(cache_dir=tmp_path, sources=[wink_source(make_npm_tarball(tmp_path / "w.tgz"), "0" * 64)])
+        bad = wink_source(make_npm_tarball(tmp_path / "w.tgz"), "0" * 64)
+        glove.glove_6b_100d(cache_dir=tmp_path, sources=[bad])
     with pytest.raises(DataError, match="has no 100-d vector"):
         glove.parse_wink_tarball(make_npm_tarball(tmp_path / "short.tgz", dim=50))
     with pytest.raises(DataError, match="expected 100 values after the word, found 2"):

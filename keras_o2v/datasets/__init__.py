@@ -17,3 +17,10 @@ from keras_o2v.datasets.glove import WordVectors, glove_6b_100d
 from keras_o2v.datasets.movielens import MovieLens100k, Ratings, movielens_100k
 from keras_o2v.datasets.movielens_split import split_ratings
 from keras_o2v.datasets.newsgroups import Newsgroups, newsgroups20
+
+__all__ = [
+    "FileCheck", "MovieLens100k", "Newsgroups", "Ratings", "Source", "WordVectors",
+    "build_vocabulary", "cache_root", "clear_cache", "documents_to_label_records",
+    "documents_to_retrieval_records", "encode", "glove_6b_100d", "movielens_100k",
+    "newsgroups20", "ratings_to_records", "split_ratings", "tokenize", "write_jsonl",
+]
