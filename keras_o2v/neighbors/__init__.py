@@ -1,0 +1,18 @@
+"""k-nearest-neighbour search over embeddings and retrieval metrics."""
+
+from keras_o2v.neighbors.blocked_search import METRICS, exact_search
+from keras_o2v.neighbors.nearest_neighbors import NearestNeighbors
+from keras_o2v.neighbors.retrieval_metrics import (
+    metrics_from_ranks,
+    retrieval_metrics,
+    retrieval_ranks,
+)
+
+__all__ = [
+    "METRICS",
+    "NearestNeighbors",
+    "exact_search",
+    "metrics_from_ranks",
+    "retrieval_metrics",
+    "retrieval_ranks",
+]
