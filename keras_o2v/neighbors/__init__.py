@@ -7,12 +7,16 @@ from keras_o2v.neighbors.retrieval_metrics import (
     retrieval_metrics,
     retrieval_ranks,
 )
+from keras_o2v.neighbors.vector_files import VectorFile, read_vectors, write_neighbors
 
 __all__ = [
     "METRICS",
     "NearestNeighbors",
+    "VectorFile",
     "exact_search",
     "metrics_from_ranks",
     "retrieval_metrics",
+    "read_vectors",
     "retrieval_ranks",
+    "write_neighbors",
 ]
