@@ -134,18 +134,59 @@ def test_faiss_approximate_has_high_recall(data, faiss_index):
     assert recall > 0.7
 
 
-def test_sparse_merge_path_is_used_and_exact(data, monkeypatch):
-    from keras_o2v.neighbors import blocked_search
+@pytest.mark.parametrize("metric", METRICS)
+def test_many_ties_give_k_distinct_rows_with_reference_scores(metric):
+    rng = np.random.default_rng(11)
+    base = np.repeat(rng.normal(size=(30, 4)).astype(np.float32), 20, axis=0)  # 20 copies each
+    queries = rng.normal(size=(9, 4)).astype(np.float32)
+    rows, scores = exact_search(base, queries, 25, metric, batch_size=4, base_batch_size=64)
+    _, ref_scores = brute_force(base, queries, 25, metric)
+    assert all(len(set(r)) == 25 for r in rows)
+    np.testing.assert_allclose(scores, ref_scores, rtol=1e-4, atol=1e-4)
+    # Returned scores are the true scores of the returned rows.
+    _, all_scores = brute_force(base, queries, len(base), metric)
+    full = np.empty((len(queries), len(base)))
+    full[np.arange(len(queries))[:, None], brute_force(base, queries, len(base), metric)[0]] = (
+        all_scores)
+    np.testing.assert_allclose(scores, np.take_along_axis(full, rows, axis=1), rtol=1e-4,
+                               atol=1e-4)
 
-    base, queries = data
-    calls = []
-    original = blocked_search._merge_candidates
 
-    def counting(*args):
-        calls.append(1)
-        return original(*args)
+def test_mixed_type_ids_are_kept_as_given():
+    index = NearestNeighbors(np.eye(2), ids=[7, "seven"], metric="dot")
+    ids, _ = index.search(np.eye(2), k=1)
+    assert ids.tolist() == [[7], ["seven"]]
+    assert isinstance(ids[0, 0], int)
 
-    monkeypatch.setattr(blocked_search, "_merge_candidates", counting)
-    rows, _ = exact_search(base, queries, 5, "dot", base_batch_size=200)
-    assert calls, "the sparse candidate merge was never exercised"
-    np.testing.assert_array_equal(rows, brute_force(base, queries, 5, "dot")[0])
+
+def test_memory_is_bounded_by_blocks_not_by_query_x_base():
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(50_000, 16)).astype(np.float32)
+    queries = rng.normal(size=(2_000, 16)).astype(np.float32)
+    index = NearestNeighbors(base, metric="euclidean", batch_size=128, base_batch_size=4096)
+    tracemalloc.start()
+    try:
+        rows, _ = index.search(queries, 5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    full_matrix = queries.shape[0] * base.shape[0] * 4  # 400 MB
+    assert peak < 16 * 2**20 < full_matrix / 20, peak
+    np.testing.assert_array_equal(rows[:20], brute_force(base, queries[:20], 5, "euclidean")[0])
+
+
+def test_cli_faiss_backend(tmp_path):
+    pytest.importorskip("faiss")
+    import json
+
+    from keras_o2v import cli
+
+    np.save(tmp_path / "v.npy", np.random.default_rng(0).normal(size=(200, 4)).astype("f4"))
+    out = tmp_path / "o.jsonl"
+    cli.main(["neighbors", "--vectors", str(tmp_path / "v.npy"), "--k", "3", "--backend",
+              "faiss", "--faiss-index", "flat", "--output", str(out)])
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(lines) == 200
+    assert all(line["neighbors"][0]["id"] == line["id"] for line in lines)

@@ -22,7 +22,7 @@ import numpy as np
 
 from keras_o2v.errors import DataError
 from keras_o2v.neighbors import METRICS, retrieval_ranks
-from keras_o2v.neighbors.retrieval_metrics import metrics_from_ranks
+from keras_o2v.neighbors.retrieval import metrics_from_ranks
 from keras_o2v.neighbors.vector_files import read_vectors
 
 COMMAND = "evaluate-retrieval"

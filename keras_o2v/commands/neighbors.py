@@ -49,7 +49,7 @@ def run(args):
         queries = read_vectors(args.queries, dim=base.vectors.shape[1])
     else:
         queries = base
-    index = NearestNeighbors(base.vectors, ids=_id_array(base.ids), metric=args.metric,
+    index = NearestNeighbors(base.vectors, ids=base.ids, metric=args.metric,
                              batch_size=args.batch_size, backend=args.backend,
                              faiss_index=args.faiss_index)
     extra = 1 if args.exclude_self else 0
@@ -63,14 +63,6 @@ def run(args):
         print(f"wrote neighbours of {len(queries.ids)} queries to {args.output}",
               file=sys.stderr)
     return 0
-
-
-def _id_array(ids):
-    import numpy as np
-
-    array = np.empty(len(ids), dtype=object)
-    array[:] = ids
-    return array
 
 
 def _drop_self(query_ids, ids, scores, k):

@@ -2,7 +2,7 @@
 
 from keras_o2v.neighbors.blocked_search import METRICS, exact_search
 from keras_o2v.neighbors.nearest_neighbors import NearestNeighbors
-from keras_o2v.neighbors.retrieval_metrics import (
+from keras_o2v.neighbors.retrieval import (
     metrics_from_ranks,
     retrieval_metrics,
     retrieval_ranks,

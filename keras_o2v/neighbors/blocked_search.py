@@ -92,15 +92,6 @@ class BaseStatistics:
         return np.where(rows >= 0, distances, np.inf).astype(keys.dtype)
 
 
-def _block_top_k(keys, k):
-    """Top-k (unsorted) columns of each row of `keys`: `(values, columns)`."""
-    if keys.shape[1] <= k:
-        columns = np.broadcast_to(np.arange(keys.shape[1]), keys.shape).copy()
-        return keys, columns
-    columns = np.argpartition(-keys, k - 1, axis=1)[:, :k]
-    return np.take_along_axis(keys, columns, axis=1), columns
-
-
 def _merge_candidates(best_keys, best_rows, cand_query, cand_keys, cand_rows, k):
     """Merges sparse candidates `(query, key, row)` into the running top-k."""
     num_queries = best_keys.shape[0]
@@ -118,6 +109,13 @@ def _merge_candidates(best_keys, best_rows, cand_query, cand_keys, cand_rows, k)
 def top_k_keys(stats, queries, k, base_batch_size):
     """Running top-k over base blocks for one block of prepared queries.
 
+    For each base block, only the entries that beat the running k-th best key
+    of their query become candidates (`np.nonzero` of a boolean mask); when a
+    block has many (always for the first one), the block's own k-th best key
+    (`np.partition`) raises the bar first. Candidates are merged into the
+    running top-k by one sort. Working memory is about 9 bytes per entry of
+    the score block; no index matrix of the block is ever built.
+
     Returns `(keys, rows)`, both `[num_queries, k]`, sorted best first.
     """
     num_queries = queries.shape[0]
@@ -127,29 +125,17 @@ def top_k_keys(stats, queries, k, base_batch_size):
     for start in range(0, num_base, base_batch_size):
         stop = min(start + base_batch_size, num_base)
         keys = stats.keys(queries, start, stop)
-        threshold = best_keys[:, -1:] if start else None
-        if threshold is not None:
-            # Sparse path: after the first block few entries beat the k-th best.
-            cand_query, cand_col = np.nonzero(keys > threshold)
-            if cand_query.size <= keys.size // 8:
-                best_keys, best_rows = _merge_candidates(
-                    best_keys, best_rows, cand_query, keys[cand_query, cand_col],
-                    cand_col + start, k)
-                best_keys, best_rows = _sorted(best_keys, best_rows)
-                continue
-        block_keys, block_cols = _block_top_k(keys, k)
-        merged_keys = np.concatenate([best_keys, block_keys], axis=1)
-        merged_rows = np.concatenate([best_rows, block_cols + start], axis=1)
-        top = np.argpartition(-merged_keys, k - 1, axis=1)[:, :k]
-        best_keys, best_rows = _sorted(
-            np.take_along_axis(merged_keys, top, axis=1),
-            np.take_along_axis(merged_rows, top, axis=1))
+        threshold = best_keys[:, -1:]
+        mask = keys > threshold
+        width = keys.shape[1]
+        if width > k and np.count_nonzero(mask) > keys.size // 8:
+            block_kth = np.partition(keys, width - k, axis=1)[:, width - k:width - k + 1]
+            mask = keys >= np.maximum(threshold, block_kth)
+        cand_query, cand_col = np.nonzero(mask)
+        del mask
+        best_keys, best_rows = _merge_candidates(
+            best_keys, best_rows, cand_query, keys[cand_query, cand_col], cand_col + start, k)
     return best_keys, best_rows
-
-
-def _sorted(keys, rows):
-    order = np.argsort(-keys, axis=1, kind="stable")
-    return np.take_along_axis(keys, order, axis=1), np.take_along_axis(rows, order, axis=1)
 
 
 def exact_search(base, queries, k, metric="cosine", batch_size=1024, base_batch_size=32768,

@@ -22,6 +22,18 @@ def import_faiss():
     return faiss
 
 
+def _id_array(ids):
+    """Ids as a 1-D array; mixed types (e.g. ints and strings) stay Python objects."""
+    if isinstance(ids, np.ndarray):
+        return ids
+    ids = list(ids)
+    if len({type(i) for i in ids}) > 1:
+        array = np.empty(len(ids), dtype=object)
+        array[:] = ids
+        return array
+    return np.asarray(ids)
+
+
 class NearestNeighbors:
     """A k-nearest-neighbour index over a fixed set of embedding vectors.
 
@@ -48,7 +60,8 @@ class NearestNeighbors:
         base_batch_size: base vectors per block (exact backend).
         backend: `"exact"` or `"faiss"`.
         faiss_index: `"ivf"`, `"hnsw"` or `"flat"` (faiss backend).
-        nlist: IVF cells; defaults to about `4 * sqrt(num_vectors)`.
+        nlist: IVF cells; defaults to about `sqrt(num_vectors)` (k-means is
+            trained on a sample of `64 * nlist` vectors).
         nprobe: IVF cells visited per query.
         hnsw_m: HNSW graph degree.
         ef_search: HNSW search breadth.
@@ -74,11 +87,9 @@ class NearestNeighbors:
         if self.vectors.shape[0] == 0:
             raise ValueError("NearestNeighbors needs at least one vector.")
         if ids is not None:
-            ids = np.asarray(ids if not isinstance(ids, np.ndarray) else ids)
+            ids = _id_array(ids)
             if ids.shape != (self.vectors.shape[0],):
-                raise ValueError(
-                    f"Got {ids.shape[0] if ids.ndim else 0} ids for "
-                    f"{self.vectors.shape[0]} vectors.")
+                raise ValueError(f"Got {len(ids)} ids for {self.vectors.shape[0]} vectors.")
         self.ids = ids
         self.batch_size = batch_size
         self.base_batch_size = base_batch_size
@@ -113,10 +124,12 @@ class NearestNeighbors:
             index = faiss.IndexHNSWFlat(dim, self.hnsw_m, metric)
             index.hnsw.efSearch = self.ef_search
         else:
-            nlist = self.nlist or max(1, min(num // 39, int(4 * np.sqrt(num))))
+            nlist = self.nlist or max(1, min(num // 39, int(np.sqrt(num))))
             quantizer = faiss.IndexFlat(dim, metric)
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, metric)
-            index.train(data)
+            # k-means on a sample of 64 vectors per cell keeps training fast.
+            sample = np.random.default_rng(0).permutation(num)[:64 * nlist]
+            index.train(data[np.sort(sample)])
             index.nprobe = min(self.nprobe, nlist)
         index.add(data)
         return index
