@@ -3,7 +3,9 @@
 The base set is scanned in blocks of `base_batch_size` rows for each block of
 `batch_size` queries. Only a `[batch_size, base_batch_size]` score block and a
 running `[batch_size, k]` top-k are ever held, never the full query x base
-matrix, so a million 256-d base vectors are searched in a few hundred MB.
+matrix: working memory is about 10 bytes x `batch_size` x `base_batch_size`
+(about 320 MB at the defaults 1024 x 32768) on top of the base vectors, whatever
+their number, so a million 256-d vectors are searched as easily as a thousand.
 
 Score conventions (see `METRICS`):
     - `"cosine"`: cosine similarity in [-1, 1], higher is nearer. A zero
