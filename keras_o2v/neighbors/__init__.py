@@ -1,0 +1,22 @@
+"""k-nearest-neighbour search over embeddings and retrieval metrics."""
+
+from keras_o2v.neighbors.blocked_search import METRICS, exact_search
+from keras_o2v.neighbors.nearest_neighbors import NearestNeighbors
+from keras_o2v.neighbors.retrieval import (
+    metrics_from_ranks,
+    retrieval_metrics,
+    retrieval_ranks,
+)
+from keras_o2v.neighbors.vector_files import VectorFile, read_vectors, write_neighbors
+
+__all__ = [
+    "METRICS",
+    "NearestNeighbors",
+    "VectorFile",
+    "exact_search",
+    "metrics_from_ranks",
+    "retrieval_metrics",
+    "read_vectors",
+    "retrieval_ranks",
+    "write_neighbors",
+]
