@@ -23,7 +23,11 @@ setup(
     + find_packages(where="serving", include=["keras_o2v_serving", "keras_o2v_serving.*"]),
     package_dir={"keras_o2v_serving": "serving/keras_o2v_serving"},
     install_requires=read_requirements("requirements.txt"),
-    extras_require={"test": ["pytest>=8"]},
+    extras_require={
+        "test": ["pytest>=8"],
+        "faiss": ["faiss-cpu>=1.8"],
+        "plots": ["matplotlib>=3.8", "scikit-learn>=1.4"],
+    },
     entry_points={"console_scripts": ["o2v=keras_o2v.cli:main"]},
     license="Apache-2.0",
 )

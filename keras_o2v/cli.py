@@ -15,6 +15,7 @@ import pkgutil
 import sys
 
 from keras_o2v import commands
+from keras_o2v.errors import O2VError
 
 
 def _command_modules():
@@ -40,9 +41,14 @@ def build_parser():
 
 
 def main(argv=None):
+    """Runs the CLI; library errors (bad data, bad hyperparameters) print and exit 1."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args._run(args) or 0
+    try:
+        return args._run(args) or 0
+    except O2VError as error:
+        print(f"o2v {args.command}: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

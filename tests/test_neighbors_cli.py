@@ -1,12 +1,18 @@
 """`o2v neighbors` and `o2v evaluate-retrieval` end to end through `cli.main`."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from keras_o2v import cli
-from keras_o2v.errors import DataError
+
+
+def assert_cli_error(capsys, argv, pattern):
+    """The CLI exits 1 and prints the library's error (file and line) on stderr."""
+    assert cli.main(argv) == 1
+    assert re.search(pattern, capsys.readouterr().err)
 
 
 def write_jsonl(path, records):
@@ -56,13 +62,15 @@ def test_neighbors_npy_queries_default_and_exclude_self(tmp_path, capsys):
         ("a", "b"), ("b", "a"), ("c", "b")]
 
 
-def test_neighbors_wrong_query_dimension_names_file_and_line(files, tmp_path):
+def test_neighbors_wrong_query_dimension_names_file_and_line(files, tmp_path, capsys):
     _, _, _, _, base_path, _ = files
     bad = write_jsonl(tmp_path / "bad.jsonl", [
         {"id": "x", "embedding": [0.0] * 6}, {"id": "y", "embedding": [0.0] * 5}])
-    with pytest.raises(DataError, match=r"bad.jsonl:2: embedding has dimension 5, expected 6"):
-        cli.main(["neighbors", "--vectors", base_path, "--queries", bad,
-                  "--output", str(tmp_path / "o.jsonl")])
+    code = cli.main(["neighbors", "--vectors", base_path, "--queries", bad,
+                     "--output", str(tmp_path / "o.jsonl")])
+    assert code == 1
+    assert re.search(r"bad.jsonl:2: embedding has dimension 5, expected 6", capsys.readouterr().err)
+    assert not (tmp_path / "o.jsonl").exists()
 
 
 def test_evaluate_retrieval_truth_field(files, capsys):
@@ -94,26 +102,26 @@ def test_evaluate_retrieval_paired_npy(tmp_path, capsys):
                        "mrr": "0.611111", "num_queries": "3"}
 
 
-def test_evaluate_retrieval_unknown_truth_names_line(files, tmp_path):
+def test_evaluate_retrieval_unknown_truth_names_line(files, tmp_path, capsys):
     _, _, _, _, base_path, _ = files
     queries = write_jsonl(tmp_path / "q.jsonl", [
         {"id": "a", "embedding": [0.0] * 6, "truth": "d1"},
         {"id": "b", "embedding": [1.0] * 6, "truth": "nope"}])
-    with pytest.raises(DataError, match=r"q.jsonl:2: truth \"nope\" is not an id"):
-        cli.main(["evaluate-retrieval", "--queries", queries, "--base", base_path])
+    assert_cli_error(capsys, ["evaluate-retrieval", "--queries", queries, "--base", base_path],
+                     r"q.jsonl:2: truth \"nope\" is not an id")
 
 
-def test_evaluate_retrieval_duplicate_base_id(tmp_path):
+def test_evaluate_retrieval_duplicate_base_id(tmp_path, capsys):
     base = write_jsonl(tmp_path / "b.jsonl", [
         {"id": "d", "embedding": [1.0]}, {"id": "d", "embedding": [2.0]}])
     queries = write_jsonl(tmp_path / "q.jsonl", [{"embedding": [1.0], "truth": "d"}])
-    with pytest.raises(DataError, match=r"b.jsonl:2: duplicate id 'd'"):
-        cli.main(["evaluate-retrieval", "--queries", queries, "--base", base])
+    assert_cli_error(capsys, ["evaluate-retrieval", "--queries", queries, "--base", base],
+                     r"b.jsonl:2: duplicate id 'd'")
 
 
-def test_evaluate_retrieval_paired_count_mismatch(tmp_path):
+def test_evaluate_retrieval_paired_count_mismatch(tmp_path, capsys):
     np.save(tmp_path / "q.npy", np.ones((2, 2), dtype=np.float32))
     np.save(tmp_path / "b.npy", np.ones((3, 2), dtype=np.float32))
-    with pytest.raises(DataError, match="as many queries as base vectors"):
-        cli.main(["evaluate-retrieval", "--queries", str(tmp_path / "q.npy"),
-                  "--base", str(tmp_path / "b.npy"), "--paired"])
+    assert_cli_error(capsys, ["evaluate-retrieval", "--queries", str(tmp_path / "q.npy"),
+                              "--base", str(tmp_path / "b.npy"), "--paired"],
+                     "as many queries as base vectors")

@@ -8,7 +8,7 @@ Example:
 
 import json
 
-from keras_o2v.commands._common import parse_assignments, report_errors
+from keras_o2v.commands._common import parse_assignments
 from keras_o2v.errors import O2VError
 
 COMMAND = "train"
@@ -29,7 +29,6 @@ def add_arguments(parser):
                         help="hyperparameters; they override --hyperparameters")
 
 
-@report_errors
 def run(args):
     from keras_o2v.training import train
 
