@@ -1,0 +1,199 @@
+"""The Object2Vec pair model as a functional `keras.Model`."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_o2v.hyperparameters import Hyperparameters
+from keras_o2v.layers import (BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder,
+                              TokenEmbedding)
+from keras_o2v.optimizers import make_optimizer
+
+
+def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
+    """The encoder layer for one side's `EncoderSettings`."""
+    if settings.network == "pooled_embedding":
+        return PooledEmbeddingEncoder(name=name)
+    if settings.network == "hcnn":
+        return HCNNEncoder(enc_dim, num_layers=settings.layers,
+                           filter_width=settings.cnn_filter_width, name=name)
+    return BiLSTMEncoder(enc_dim, num_layers=settings.layers, use_cudnn=use_cudnn, name=name)
+
+
+@keras.saving.register_keras_serializable(package="keras_o2v")
+class Object2Vec(keras.Model):
+    """Object2Vec: two encoders, a comparator and an MLP scoring a pair.
+
+    `in0` and `in1` are int token ids `[batch, length]`, right-padded with 0.
+    Each side is truncated to its `encN_max_seq_len`, embedded (a token table
+    per side, or one shared table with `tied_token_embedding_weight`), encoded
+    (`pooled_embedding`, `hcnn` or `bilstm`), passed through dropout, compared
+    (`comparator_list`) and scored by `mlp_layers` x (Dense(`mlp_dim`) ->
+    `mlp_activation` -> dropout) and an output layer: softmax probabilities over
+    `num_classes` (`output_layer=softmax`), or one regression value.
+
+    `compile()` with no arguments uses the hyperparameters' optimizer, the
+    matching loss (cross-entropy or MSE) and SageMaker's metrics (`accuracy`,
+    `cross_entropy` or `mean_squared_error`).
+
+    Args:
+        hyperparameters: a `keras_o2v.Hyperparameters` or a dict for `from_dict`.
+        use_cudnn: for bilstm encoders; "auto" uses cuDNN on a GPU. The export
+            builds a twin with `use_cudnn=False`.
+        **kwargs: forwarded to `keras.Model` (e.g. `name`).
+
+    Example:
+    >>> hp = keras_o2v.Hyperparameters(enc0_max_seq_len=10, enc0_vocab_size=100,
+    ...     enc0_network="pooled_embedding", enc0_token_embedding_dim=16)
+    >>> model = keras_o2v.Object2Vec(hp)
+    >>> model.compile()
+    >>> model.fit(keras_o2v.make_dataset("train.jsonl", hp))  # doctest: +SKIP
+    >>> model.embed(in0=[[5, 6, 7], [8]]).shape
+    (2, 16)
+    """
+
+    def __init__(self, hyperparameters, use_cudnn="auto", **kwargs):
+        if not isinstance(hyperparameters, Hyperparameters):
+            hyperparameters = Hyperparameters.from_dict(hyperparameters)
+        hp = hyperparameters
+        settings = (hp.encoder(0), hp.encoder(1))
+
+        # === Layers ===
+        table0 = TokenEmbedding(settings[0].vocab_size, settings[0].token_embedding_dim,
+                                name="token_embedding0" if not hp.tied_token_embedding_weight
+                                else "token_embedding_shared")
+        table1 = table0 if hp.tied_token_embedding_weight else TokenEmbedding(
+            settings[1].vocab_size, settings[1].token_embedding_dim, name="token_embedding1")
+        encoders = [make_encoder(s, hp.enc_dim, use_cudnn, name=f"enc{s.side}") for s in settings]
+        encoder_dropout = keras.layers.Dropout(hp.dropout, name="encoder_dropout")
+        comparator = Comparator(hp.comparator_list, name="comparator")
+        activation = None if hp.mlp_activation == "linear" else hp.mlp_activation
+        mlp = []
+        for i in range(hp.mlp_layers):
+            mlp.append(keras.layers.Dense(hp.mlp_dim, activation=activation, name=f"mlp_fc{i}"))
+            mlp.append(keras.layers.Dropout(hp.dropout, name=f"mlp_dropout{i}"))
+        output_layer = keras.layers.Dense(
+            hp.num_outputs, activation="softmax" if hp.is_classification else None,
+            name="output_layer")
+
+        # === Functional Model ===
+        inputs = {
+            f"in{side}": keras.Input(shape=(None,), dtype="int64", name=f"in{side}")
+            for side in (0, 1)
+        }
+        tables = (table0, table1)
+        embeddings = [
+            _encode(tables[side], encoders[side], settings[side].max_seq_len, inputs[f"in{side}"])
+            for side in (0, 1)
+        ]
+        x = comparator([encoder_dropout(e) for e in embeddings])
+        for layer in mlp:
+            x = layer(x)
+        scores = output_layer(x)
+        super().__init__(inputs=inputs, outputs=scores, **kwargs)
+
+        # === Config ===
+        self.hyperparameters = hp
+        self.use_cudnn = use_cudnn
+        self.token_embeddings = tables
+        self.encoders = tuple(encoders)
+        self._embed_functions = {}
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "hyperparameters": self.hyperparameters.to_dict(),
+            "use_cudnn": self.use_cudnn,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(Hyperparameters.from_dict(config.pop("hyperparameters")), **config)
+
+    # === Training defaults ===
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """`keras.Model.compile` with "auto" defaults taken from the hyperparameters."""
+        hp = self.hyperparameters
+        if optimizer == "auto":
+            optimizer = make_optimizer(hp)
+        if loss == "auto":
+            loss = (keras.losses.SparseCategoricalCrossentropy() if hp.is_classification
+                    else keras.losses.MeanSquaredError())
+        if metrics == "auto":
+            metrics = default_metrics(hp)
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    def get_compile_config(self):
+        # A loaded model is compiled again from its hyperparameters ("auto").
+        return {"auto": True} if self.compiled else None
+
+    def compile_from_config(self, config):
+        self.compile()
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    # === Embeddings ===
+    def encode(self, side, ids, training=False):
+        """Embeddings `[batch, d]` of int ids `[batch, length]` (a tensor) for one side."""
+        return _encode(self.token_embeddings[side], self.encoders[side],
+                       self.hyperparameters.encoder(side).max_seq_len, ids, training=training)
+
+    def embed(self, in0=None, in1=None, batch_size=256):
+        """Embeds objects with enc0 (`in0=`) or enc1 (`in1=`) and returns numpy.
+
+        Args:
+            in0: token id sequences for encoder 0: a list of lists (ragged is
+                fine) or a right-padded int array `[n, length]`.
+            in1: the same for encoder 1. Give exactly one of `in0` and `in1`.
+            batch_size: objects per forward pass.
+
+        Returns:
+            float32 numpy array `[n, d]`.
+        """
+        if (in0 is None) == (in1 is None):
+            raise ValueError("Give exactly one of in0= or in1= to embed().")
+        side, sequences = (0, in0) if in0 is not None else (1, in1)
+        function = self._embed_functions.get(side)
+        if function is None:
+            function = tf.function(
+                lambda ids: self.encode(side, ids),
+                input_signature=[tf.TensorSpec([None, None], tf.int64)], reduce_retracing=True)
+            self._embed_functions[side] = function
+        outputs = [
+            function(tf.constant(pad_sequences(sequences[start:start + batch_size])))
+            for start in range(0, len(sequences), batch_size)
+        ]
+        if not outputs:
+            width = self.encoders[side].compute_output_shape((None, None, None))[-1]
+            return np.zeros((0, width), np.float32)
+        return np.concatenate([np.asarray(o) for o in outputs], axis=0)
+
+
+def _encode(table, encoder, max_len, ids, training=None):
+    ids = ids[:, :max_len]
+    mask = keras.ops.not_equal(ids, 0)
+    return encoder(table(ids), mask=mask, training=training)
+
+
+def default_metrics(hyperparameters):
+    """SageMaker's metric names: accuracy and cross_entropy, or mean_squared_error."""
+    if hyperparameters.is_classification:
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+                keras.metrics.SparseCategoricalCrossentropy(name="cross_entropy")]
+    return [keras.metrics.MeanSquaredError(name="mean_squared_error")]
+
+
+def pad_sequences(sequences):
+    """Right-pads ragged id lists (or passes an int array through) to int64 `[n, longest]`."""
+    if isinstance(sequences, np.ndarray) and sequences.ndim == 2:
+        return sequences.astype(np.int64, copy=False)
+    lengths = np.fromiter((len(s) for s in sequences), np.int64, count=len(sequences))
+    out = np.zeros((len(sequences), max(int(lengths.max(initial=0)), 1)), np.int64)
+    if len(sequences):
+        rows = np.repeat(np.arange(len(sequences)), lengths)
+        columns = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        out[rows, columns] = np.fromiter(
+            (token for s in sequences for token in s), np.int64, count=int(lengths.sum()))
+    return out
