@@ -23,8 +23,9 @@ def to_tfserving_requests(instances, max_batch_size=None):
         row-format request and `positions` the instances it answers.
 
     Example:
-    >>> to_tfserving_requests([{"in0": [1, 2], "in1": [3]}, {"in1": [4, 5]}])
-    [('serving_default', {...}, [0]), ('embed_in1', {...}, [1])]  # doctest: +SKIP
+    >>> [(name, positions) for name, _, positions in
+    ...  to_tfserving_requests([{"in0": [1, 2], "in1": [3]}, {"in1": [4, 5]}])]
+    [('serving_default', [0]), ('embed_in1', [1])]
     """
     parsed = [item if isinstance(item, Instance) else parse_instance(item, f"instance {i}")
               for i, item in enumerate(instances)]
