@@ -1,0 +1,138 @@
+"""SageMaker Object2Vec inference instances: validation and per-instance mode detection.
+
+An instance is `{"in0": [ids], "in1": [ids]}` (scores), `{"in0": [ids]}` or
+`{"in1": [ids]}` (embeddings from that side's encoder) (spec §4.1). A `label`
+key is ignored, so a labelled test file can be sent as it is.
+"""
+
+import dataclasses
+from typing import Optional, Tuple
+
+from keras_o2v.inference.errors import InferenceError
+
+SCORE_SIGNATURE = "serving_default"
+EMBED_SIGNATURES = ("embed_in0", "embed_in1")
+_ALLOWED_KEYS = {"in0", "in1", "label"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Instance:
+    """One validated request instance.
+
+    Args:
+        in0: token ids for encoder 0, or None.
+        in1: token ids for encoder 1, or None.
+    """
+
+    in0: Optional[Tuple[int, ...]]
+    in1: Optional[Tuple[int, ...]]
+
+    @property
+    def signature(self):
+        """`serving_default` with both inputs, else `embed_in0` or `embed_in1`."""
+        if self.in0 is not None and self.in1 is not None:
+            return SCORE_SIGNATURE
+        return EMBED_SIGNATURES[0] if self.in0 is not None else EMBED_SIGNATURES[1]
+
+    @property
+    def output_key(self):
+        """`scores` or `embeddings`: the key of this instance's answer."""
+        return "scores" if self.signature == SCORE_SIGNATURE else "embeddings"
+
+
+def parse_instance(record, where="instance 0", hyperparameters=None, max_seqlens=None):
+    """Validates one SageMaker instance and returns an `Instance`.
+
+    Args:
+        record: the decoded JSON value.
+        where: how to name it in errors, e.g. "instance 3" or "line 7".
+        hyperparameters: when given, ids are checked against `encN_vocab_size`
+            and truncated to `encN_max_seq_len`.
+        max_seqlens: optional `(len0, len1)` truncation (`infer_max_seqlens`).
+
+    Returns:
+        An `Instance`.
+
+    Raises:
+        InferenceError: (400) naming `where`, the key and the bad value.
+
+    Example:
+    >>> parse_instance({"in0": [4, 5], "in1": [6]}).signature
+    'serving_default'
+    """
+    if not isinstance(record, dict):
+        raise InferenceError(
+            f"{where}: expected a JSON object with 'in0' and/or 'in1', "
+            f"got {_json_type(record)}")
+    unknown = sorted(set(record) - _ALLOWED_KEYS)
+    if unknown:
+        raise InferenceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                             f"an instance has 'in0' and/or 'in1'")
+    if "in0" not in record and "in1" not in record:
+        raise InferenceError(f"{where}: needs 'in0', 'in1' or both (both give scores, "
+                             f"one gives that encoder's embeddings)")
+    sides = []
+    for side in (0, 1):
+        key = f"in{side}"
+        if key not in record:
+            sides.append(None)
+            continue
+        ids = _check_ids(record[key], key, where, side, hyperparameters)
+        limit = None
+        if hyperparameters is not None:
+            limit = hyperparameters.encoder(side).max_seq_len
+        if max_seqlens is not None:
+            limit = max_seqlens[side] if limit is None else min(limit, max_seqlens[side])
+        sides.append(tuple(ids[:limit] if limit is not None else ids))
+    return Instance(*sides)
+
+
+def parse_instances(records, hyperparameters=None, max_seqlens=None, label="instance"):
+    """`parse_instance` over a list; an empty list is an error.
+
+    Args:
+        records: decoded JSON values.
+        hyperparameters: see `parse_instance`.
+        max_seqlens: see `parse_instance`.
+        label: the word used in errors ("instance" or "line"); numbering
+            starts at 0 for instances and 1 for lines.
+
+    Returns:
+        A list of `Instance`.
+    """
+    if not records:
+        raise InferenceError("No instances given; send at least one instance")
+    first = 1 if label == "line" else 0
+    return [parse_instance(record, f"{label} {i}", hyperparameters, max_seqlens)
+            for i, record in enumerate(records, start=first)]
+
+
+def _check_ids(ids, key, where, side, hyperparameters):
+    if not isinstance(ids, list):
+        raise InferenceError(f"{where}: '{key}' must be a list of integer token ids, "
+                             f"got {_json_type(ids)}")
+    if not ids:
+        raise InferenceError(f"{where}: '{key}' is empty; give at least one token id")
+    vocab = None if hyperparameters is None else hyperparameters.encoder(side).vocab_size
+    for token in ids:
+        if type(token) is not int:
+            raise InferenceError(f"{where}: '{key}' holds {_short(token)}; token ids must be "
+                                 f"integers")
+        if token < 0:
+            raise InferenceError(f"{where}: '{key}' id {token} is negative")
+        if vocab is not None and token >= vocab:
+            raise InferenceError(f"{where}: '{key}' id {token} is out of vocabulary (not less "
+                                 f"than enc{side}_vocab_size={vocab})")
+    return ids
+
+
+def _json_type(value):
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             type(None): "null", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _short(value):
+    import json
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,21 @@
+"""Runs the server in the foreground until interrupted."""
+
+import logging
+
+from aiohttp import web
+
+from keras_o2v_serving.app import create_app
+
+
+def run_server(config, access_log=False):
+    """Serves `config` on `config.host:config.port` until Ctrl-C / SIGTERM.
+
+    Args:
+        config: a `ServerConfig`.
+        access_log: log one line per request (costs latency under load).
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(config)
+    web.run_app(app, host=config.host, port=config.port,
+                access_log=logging.getLogger("aiohttp.access") if access_log else None,
+                print=lambda text: logging.getLogger("keras_o2v_serving").info(text.strip()))
