@@ -1,9 +1,12 @@
 """keras_o2v: Object2Vec pair embeddings for Keras 3, exportable to TensorFlow Serving."""
 
-from keras_o2v import datasets, layers, neighbors, preprocessing, pretrained, visualization
+from keras_o2v import (datasets, inference, layers, neighbors, preprocessing, pretrained,
+                       visualization)
 from keras_o2v.data import ValidationReport, make_dataset, validate_files
 from keras_o2v.errors import DataError, HyperparameterError, O2VError
+from keras_o2v.export import export_saved_model
 from keras_o2v.hyperparameters import EncoderSettings, Hyperparameters
+from keras_o2v.inference import SavedModelRunner, to_tfserving_request, to_tfserving_requests
 from keras_o2v.models import Object2Vec, pad_sequences
 from keras_o2v.neighbors import NearestNeighbors, retrieval_metrics
 from keras_o2v.optimizers import make_optimizer
