@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-large install clean
+.PHONY: test test-large demo install clean
 
 $(STAMP): requirements.txt requirements-test.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+demo: $(STAMP)
+	$(VENV)/bin/o2v demo
 
 test-large: $(STAMP)
 	$(PY) -m pytest -q --run_large tests
