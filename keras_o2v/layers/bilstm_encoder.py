@@ -3,10 +3,11 @@
 import keras
 
 from keras_o2v.layers.masked_pooling import masked_max
+from keras_o2v.layers.sequence_encoder import SequenceEncoder
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class BiLSTMEncoder(keras.layers.Layer):
+class BiLSTMEncoder(SequenceEncoder):
     """Bidirectional LSTM encoder (SageMaker's `bilstm`; its internals are unpublished).
 
     Architecture (our documented choice, the BiLSTM-max encoder of Conneau et
@@ -39,11 +40,9 @@ class BiLSTMEncoder(keras.layers.Layer):
     """
 
     def __init__(self, output_dim, num_layers=1, use_cudnn="auto", **kwargs):
-        super().__init__(**kwargs)
-        self.output_dim = output_dim
+        super().__init__(output_dim=output_dim, **kwargs)
         self.num_layers = num_layers
         self.use_cudnn = use_cudnn
-        self.supports_masking = True
         forward_units = (output_dim + 1) // 2
         backward_units = output_dim // 2
         self.recurrent_layers = []
@@ -62,19 +61,11 @@ class BiLSTMEncoder(keras.layers.Layer):
             layer.build(shape)
             shape = shape[:-1] + (self.output_dim,)
 
-    def call(self, inputs, mask=None):
-        if mask is None:
-            mask = keras.ops.ones(keras.ops.shape(inputs)[:2], dtype="bool")
+    def encode(self, inputs, mask):
         x = inputs
         for layer in self.recurrent_layers:
             x = layer(x, mask=mask)
         return masked_max(x, mask)
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.output_dim)
 
     def get_config(self):
         config = super().get_config()

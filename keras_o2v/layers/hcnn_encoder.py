@@ -3,6 +3,7 @@
 import keras
 
 from keras_o2v.layers.masked_pooling import masked_max
+from keras_o2v.layers.sequence_encoder import SequenceEncoder
 
 
 def split_width(total, parts):
@@ -12,7 +13,7 @@ def split_width(total, parts):
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class HCNNEncoder(keras.layers.Layer):
+class HCNNEncoder(SequenceEncoder):
     """Hierarchical CNN encoder (SageMaker's `hcnn`; its internals are unpublished).
 
     Architecture (our documented choice, after the hierarchical ConvNet of
@@ -46,13 +47,11 @@ class HCNNEncoder(keras.layers.Layer):
     """
 
     def __init__(self, output_dim, num_layers=4, filter_width=3, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(output_dim=output_dim, **kwargs)
         if num_layers > output_dim:
             raise ValueError(f"num_layers={num_layers} exceeds output_dim={output_dim}")
-        self.output_dim = output_dim
         self.num_layers = num_layers
         self.filter_width = filter_width
-        self.supports_masking = True
         self.convolutions = [
             keras.layers.Conv1D(width, filter_width, padding="same", activation="relu",
                                 name=f"conv{i}", dtype=self.dtype_policy)
@@ -65,9 +64,7 @@ class HCNNEncoder(keras.layers.Layer):
             conv.build(shape)
             shape = conv.compute_output_shape(shape)
 
-    def call(self, inputs, mask=None):
-        if mask is None:
-            mask = keras.ops.ones(keras.ops.shape(inputs)[:2], dtype="bool")
+    def encode(self, inputs, mask):
         keep = keras.ops.expand_dims(keras.ops.cast(mask, inputs.dtype), -1)
         x = inputs * keep
         pooled = []
@@ -75,12 +72,6 @@ class HCNNEncoder(keras.layers.Layer):
             x = conv(x) * keep
             pooled.append(masked_max(x, mask))
         return keras.ops.concatenate(pooled, axis=-1)
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.output_dim)
 
     def get_config(self):
         config = super().get_config()

@@ -3,10 +3,11 @@
 import keras
 
 from keras_o2v.layers.masked_pooling import masked_mean
+from keras_o2v.layers.sequence_encoder import SequenceEncoder
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class PooledEmbeddingEncoder(keras.layers.Layer):
+class PooledEmbeddingEncoder(SequenceEncoder):
     """Averages token embeddings over the non-padding positions.
 
     As in SageMaker (spec §1.2) there is no projection: the output width is the
@@ -23,17 +24,5 @@ class PooledEmbeddingEncoder(keras.layers.Layer):
     TensorShape([2, 8])
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def call(self, inputs, mask=None):
-        if mask is None:
-            mask = keras.ops.ones(keras.ops.shape(inputs)[:2], dtype="bool")
+    def encode(self, inputs, mask):
         return masked_mean(inputs, mask)
-
-    def compute_mask(self, inputs, mask=None):
-        return None
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[-1])
