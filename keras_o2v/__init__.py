@@ -1,7 +1,6 @@
 """keras_o2v: Object2Vec pair embeddings for Keras 3, exportable to TensorFlow Serving."""
 
-from keras_o2v import (datasets, inference, layers, neighbors, preprocessing, pretrained,
-                       visualization)
+from keras_o2v import datasets, inference, layers, neighbors, preprocessing, pretrained, visualization
 from keras_o2v.data import ValidationReport, make_dataset, validate_files
 from keras_o2v.errors import DataError, HyperparameterError, O2VError
 from keras_o2v.export import export_saved_model

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from keras_o2v import Hyperparameters, HyperparameterError
+from keras_o2v import HyperparameterError, Hyperparameters
 
 REQUIRED = {"enc0_max_seq_len": "50", "enc0_vocab_size": "1000"}
 

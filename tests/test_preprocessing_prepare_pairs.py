@@ -5,8 +5,8 @@ import json
 import pytest
 
 from keras_o2v.errors import DataError, O2VError
-from keras_o2v.pretrained import load_vocab
 from keras_o2v.preprocessing import prepare_pairs
+from keras_o2v.pretrained import load_vocab
 
 PAIRS = [
     ("A soccer game.", "Men playing sport", 1),

@@ -8,7 +8,6 @@ import os
 
 import pytest
 
-from keras_o2v.pretrained import load_vocab
 from keras_o2v.preprocessing import (
     Tokenizer,
     atomic_write,
@@ -19,6 +18,7 @@ from keras_o2v.preprocessing import (
     texts_to_ids,
     vocabulary_from_counts,
 )
+from keras_o2v.pretrained import load_vocab
 
 
 def test_tokenizer_lowercases_splits_punctuation_and_keeps_unicode_words():

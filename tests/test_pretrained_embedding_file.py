@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from keras_o2v.errors import DataError
-from keras_o2v.pretrained import load_pretrained_embeddings, load_vocab
 from keras_o2v.preprocessing import build_vocabulary, save_vocabulary
+from keras_o2v.pretrained import load_pretrained_embeddings, load_vocab
 
 VOCAB = {"<pad>": 0, "<unk>": 1, "the": 2, "cat": 3, "sat": 4, ". . .": 5, "zebra": 6}
 VECTORS = {

@@ -1,6 +1,10 @@
 """SavedModel export for TensorFlow Serving: signatures, versions, warm-up, op checks."""
 
 from keras_o2v.export.graph_ops import cudnn_ops, saved_model_op_types
-from keras_o2v.export.saved_model import (EMBED_SIGNATURES, SCORE_SIGNATURE, export_saved_model,
-                                          make_export_twin)
+from keras_o2v.export.saved_model import (
+                                          EMBED_SIGNATURES,
+                                          SCORE_SIGNATURE,
+                                          export_saved_model,
+                                          make_export_twin,
+)
 from keras_o2v.export.versions import latest_version, list_versions, next_version

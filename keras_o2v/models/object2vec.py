@@ -5,8 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_o2v.hyperparameters import Hyperparameters
-from keras_o2v.layers import (BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder,
-                              TokenEmbedding)
+from keras_o2v.layers import BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder, TokenEmbedding
 from keras_o2v.optimizers import make_optimizer
 
 

@@ -5,8 +5,7 @@ These readers are independent of the model: they turn the files named by
 `[vocab_size, dim]` float32 matrix with a mask of the rows that were found.
 """
 
-from keras_o2v.pretrained.embedding_file import PretrainedEmbeddings
-from keras_o2v.pretrained.embedding_file import load_pretrained_embeddings
+from keras_o2v.pretrained.embedding_file import PretrainedEmbeddings, load_pretrained_embeddings
 from keras_o2v.pretrained.vocab_file import load_vocab
 
 __all__ = ["PretrainedEmbeddings", "load_pretrained_embeddings", "load_vocab"]

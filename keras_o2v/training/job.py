@@ -5,7 +5,7 @@ import dataclasses
 import os
 import sys
 import warnings
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import keras
 import tensorflow as tf

@@ -5,8 +5,13 @@ import asyncio
 from aiohttp import web
 
 from keras_o2v.inference.instances import parse_instances
-from keras_o2v.inference.sagemaker import (JSON, choose_accept, decode_request, encode_response,
-                                           parse_media_type)
+from keras_o2v.inference.sagemaker import (
+    JSON,
+    choose_accept,
+    decode_request,
+    encode_response,
+    parse_media_type,
+)
 from keras_o2v_serving.keys import BACKEND, EXECUTOR
 from keras_o2v_serving.responses import json_error
 

@@ -2,7 +2,6 @@
 
 import asyncio
 
-from aiohttp import web
 from google.protobuf import json_format
 
 from keras_o2v.inference.errors import InferenceError
