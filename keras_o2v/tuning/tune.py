@@ -159,9 +159,10 @@ def _make_oracle(keras_tuner, strategy, goal, space, max_trials, factor, max_fai
         return keras_tuner.oracles.RandomSearchOracle(max_trials=max_trials, **common)
     if strategy == "bayesian":
         return keras_tuner.oracles.BayesianOptimizationOracle(max_trials=max_trials, **common)
-    return keras_tuner.oracles.HyperbandOracle(
-        max_epochs=int(space.budget_limit), factor=factor, hyperband_iterations=1,
-        max_trials=max_trials, **common)
+    oracle = keras_tuner.oracles.HyperbandOracle(
+        max_epochs=int(space.budget_limit), factor=factor, hyperband_iterations=1, **common)
+    oracle.max_trials = max_trials  # Hyperband has its own budget; this caps it
+    return oracle
 
 
 def _check_same_search(tuning_dir, settings):
