@@ -180,3 +180,29 @@ def test_cli_runs_a_search_with_default_sagemaker_ranges(tmp_path, channels, cap
     assert 128 <= trial["hyperparameters"]["mini_batch_size"] <= 512
     assert 1 <= trial["hyperparameters"]["mlp_layers"] <= 4
     assert "enc0_cnn_filter_width" not in trial["hyperparameters"]
+
+
+def test_failed_trials_are_recorded_and_the_search_goes_on(tmp_path, channels, monkeypatch):
+    """A job that raises or diverges is a FAILED row; the best is among completed ones."""
+    import math
+
+    from keras_o2v import training
+    from keras_o2v.training import TrainingResult
+
+    outcomes = iter([RuntimeError("out of memory"), 0.5, math.nan, 0.25])
+
+    def fake_train(hyperparameters, train, model_dir, validation=None, **kwargs):
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        history = [{"epoch": 0, "validation:cross_entropy": outcome}]
+        return TrainingResult(None, model_dir, history, 0, False, {})
+
+    monkeypatch.setattr(training, "train", fake_train)
+    result = tune({**FIXED, **RANGES}, tuning_dir=tmp_path, objective="validation:cross_entropy",
+                  max_trials=4, strategy="random", default_ranges=False, seed=0, verbose=0,
+                  **channels)
+    assert [t.status for t in result.trials] == ["FAILED", "COMPLETED", "FAILED", "COMPLETED"]
+    assert "RuntimeError: out of memory" in result.trials[0].message
+    assert "NaN (the job diverged)" in result.trials[2].message
+    assert result.best.trial_id == "3" and result.best.objective == 0.25

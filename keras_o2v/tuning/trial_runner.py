@@ -56,7 +56,7 @@ class TrainingJobTuner(keras_tuner.engine.base_tuner.BaseTuner):
         """The SageMaker map the trial trains with."""
         values = trial.hyperparameters.values
         hp = self.space.hyperparameters(values)
-        if self.budget and f"tuner/epochs" in values:
+        if self.budget and "tuner/epochs" in values:
             hp[self.budget] = values["tuner/epochs"]
         return hp
 
