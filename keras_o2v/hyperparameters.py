@@ -175,7 +175,7 @@ class Hyperparameters:
             value = getattr(self, field.name)
             if field.name.startswith("enc1_") and value is None:
                 continue
-            object.__setattr__(self, field.name, _parse(field.name, value))
+            object.__setattr__(self, field.name, parse_value(field.name, value))
         self._check_consistency()
 
     # === Construction ===
@@ -204,7 +204,7 @@ class Hyperparameters:
             if values.get(required) in (None, ""):
                 raise HyperparameterError(
                     f"Missing required hyperparameter '{required}' "
-                    f"(allowed: {_describe_allowed(required)})"
+                    f"(allowed: {describe_allowed(required)})"
                 )
         return cls(**values)
 
@@ -303,7 +303,8 @@ def _make_settings(side, values, inherited):
     return EncoderSettings(side=side, inherited=inherited, **{**values, "layers": layers})
 
 
-def _field_spec(name):
+def field_spec(name):
+    """`(kind, allowed)` of a hyperparameter: its parser kind and range or choices."""
     if name in _GLOBAL_FIELDS:
         return _GLOBAL_FIELDS[name]
     if name == "enc1_network":
@@ -312,8 +313,9 @@ def _field_spec(name):
     return kind, allowed
 
 
-def _describe_allowed(name):
-    kind, allowed = _field_spec(name)
+def describe_allowed(name):
+    """What a hyperparameter accepts, in words, for error messages."""
+    kind, allowed = field_spec(name)
     if kind == "choice":
         return "one of " + ", ".join(allowed)
     if kind == "comparators":
@@ -328,13 +330,14 @@ def _describe_allowed(name):
     return f"{'an integer' if kind == 'int' else 'a number'} in [{low}, {high}]"
 
 
-def _parse(name, value):
-    kind, allowed = _field_spec(name)
+def parse_value(name, value):
+    """Parses and range-checks one value (string or Python) of hyperparameter `name`."""
+    kind, allowed = field_spec(name)
 
     def bad(reason=""):
         return HyperparameterError(
             f"Invalid value {value!r} for hyperparameter '{name}'{reason}: "
-            f"expected {_describe_allowed(name)}"
+            f"expected {describe_allowed(name)}"
         )
 
     if isinstance(value, str):

@@ -16,7 +16,7 @@ import difflib
 from typing import Tuple, Union
 
 from keras_o2v.errors import HyperparameterError
-from keras_o2v.hyperparameters import Hyperparameters, _describe_allowed, _field_spec, _parse
+from keras_o2v.hyperparameters import Hyperparameters, describe_allowed, field_spec, parse_value
 
 SCALES = ("linear", "log")
 NAMES = tuple(field.name for field in dataclasses.fields(Hyperparameters))
@@ -122,29 +122,30 @@ def parse_range(name, text):
     if isinstance(text, (Range, Choice)):
         return text
     if not isinstance(text, str):
-        return _parse(name, text)
+        return parse_value(name, text)
     text = text.strip()
-    kind, allowed = _field_spec(name)
+    kind, allowed = field_spec(name)
     if ":" in text:
         return _parse_interval(name, text, kind, allowed)
     separators = "|" if kind == "comparators" else "|,"
     for separator in separators:
         if separator in text:
             return _parse_choices(name, text, separator, kind)
-    return _parse(name, text)
+    return parse_value(name, text)
 
 
 def _parse_interval(name, text, kind, allowed):
     def bad(reason):
+        bounds = describe_allowed(name).replace("an integer", "integers").replace("a number", "numbers")
         return HyperparameterError(
             f"Invalid range {text!r} for hyperparameter '{name}': {reason}; expected "
-            f"low:high or low:high:log with {_describe_allowed(name).replace('an integer', 'integers').replace('a number', 'numbers')}"
+            f"low:high or low:high:log with {bounds}"
         )
 
     if kind not in ("int", "float", "layers"):
         raise HyperparameterError(
             f"Invalid range {text!r} for hyperparameter '{name}': it takes "
-            f"{_describe_allowed(name)}, so give choices as a,b,c, not a low:high range"
+            f"{describe_allowed(name)}, so give choices as a,b,c, not a low:high range"
         )
     parts = [part.strip() for part in text.split(":")]
     if len(parts) not in (2, 3):
@@ -182,7 +183,7 @@ def _parse_choices(name, text, separator, kind):
     values = []
     for item in items:
         try:
-            values.append(_parse(name, item))
+            values.append(parse_value(name, item))
         except HyperparameterError as error:
             raise HyperparameterError(f"In choices {text!r}: {error}") from None
     if kind == "comparators":
