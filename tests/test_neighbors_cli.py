@@ -58,7 +58,7 @@ def test_neighbors_npy_queries_default_and_exclude_self(tmp_path, capsys):
     cli.main(["neighbors", "--vectors", str(tmp_path / "v.npy"), "--k", "1",
               "--exclude-self", "--output", "-"])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(l["id"], l["neighbors"][0]["id"]) for l in lines] == [
+    assert [(row["id"], row["neighbors"][0]["id"]) for row in lines] == [
         ("a", "b"), ("b", "a"), ("c", "b")]
 
 

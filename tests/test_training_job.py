@@ -155,7 +155,7 @@ def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(tmp_path, chan
             cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stdout + run.stderr
         assert f"REPLICAS {count}" in run.stdout
-        line = next(l for l in run.stdout.splitlines() if l.startswith("RESULT "))
+        line = next(text for text in run.stdout.splitlines() if text.startswith("RESULT "))
         results[count] = json.loads(line[len("RESULT "):])
     # Same global batch and seed; only the float summation order differs across replicas.
     assert results[2]["validation:accuracy"] == pytest.approx(results[1]["validation:accuracy"], abs=0.02)

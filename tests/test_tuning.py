@@ -12,7 +12,7 @@ import pytest
 
 from keras_o2v.cli import main
 from keras_o2v.training import job as job_module
-from keras_o2v.tuning import Choice, Range, parse_range, tune
+from keras_o2v.tuning import Choice, parse_range, tune
 from tests.helpers import modular_match_pairs, write_jsonl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -15,7 +15,10 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import keras_o2v  # noqa: E402
 
 devices = [d.name for d in tf.config.list_logical_devices("CPU")][:count]
-strategy = tf.distribute.MirroredStrategy(devices) if count > 1 else tf.distribute.OneDeviceStrategy(devices[0])
+if count > 1:
+    strategy = tf.distribute.MirroredStrategy(devices)
+else:
+    strategy = tf.distribute.OneDeviceStrategy(devices[0])
 hp = {"enc0_max_seq_len": 1, "enc0_vocab_size": 60, "enc0_network": "pooled_embedding",
       "enc0_token_embedding_dim": 16, "mlp_dim": 32, "learning_rate": 0.01,
       "mini_batch_size": 64, "epochs": 3, "early_stopping_patience": 5}
