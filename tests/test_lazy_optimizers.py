@@ -132,6 +132,7 @@ def test_row_sparse_refuses_optimizers_without_a_lazy_rule(optimizer):
         row_sparse_hp(optimizer=optimizer)
 
 
+@pytest.mark.large  # about 30 s on 2 shared cores: a subprocess with 2 logical CPUs
 def test_mirrored_strategy_on_two_logical_cpus_matches_one_device():
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     script = os.path.join(ROOT, "tests", "scripts", "row_sparse_on_logical_cpus.py")
