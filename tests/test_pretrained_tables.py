@@ -5,6 +5,7 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_o2v import DataError, HyperparameterError, Hyperparameters, Object2Vec
 from keras_o2v.cli import main
@@ -71,6 +72,11 @@ def test_frozen_pretrained_rows_do_not_move_and_the_others_train(tmp_path, stora
                                      tied_token_embedding_weight=True))
     initialise_token_tables(model, write_auxiliary(tmp_path / "aux", VECTORS), verbose=False)
     model.compile()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(BATCH[0]))
+    gradient = tape.gradient(loss, model.token_embeddings[0].embeddings)
+    assert isinstance(gradient, tf.IndexedSlices)  # the frozen mask keeps the gradient sparse
+    np.testing.assert_array_equal(tf.convert_to_tensor(gradient).numpy()[FOUND], 0.0)
     before = table(model)
     for _ in range(3):
         model.train_on_batch(*BATCH)

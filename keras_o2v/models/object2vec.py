@@ -40,7 +40,9 @@ class Object2Vec(keras.Model):
 
     `compile()` with no arguments uses the hyperparameters' optimizer, the
     matching loss (cross-entropy or MSE) and SageMaker's metrics (`accuracy`,
-    `cross_entropy` or `mean_squared_error`).
+    `cross_entropy` or `mean_squared_error`). With
+    `token_embedding_storage_type=row_sparse` that optimizer is the lazy one of
+    `keras_o2v.lazy_optimizers` (only the token rows of a batch are updated).
 
     Args:
         hyperparameters: a `keras_o2v.Hyperparameters` or a dict for `from_dict`.
