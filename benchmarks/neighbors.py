@@ -119,7 +119,7 @@ def main():
             print(f"  faiss {kind:4s} ({detail}): {args.queries / search_s:10.1f} queries/s, "
                   f"recall@{args.k}={recall(approx_rows, rows):.4f}, "
                   f"{exact_s / search_s:.1f}x exact (build {build:.1f}s)")
-        del base, index
+        base = index = None  # free the vectors before the next size is drawn
 
 
 if __name__ == "__main__":

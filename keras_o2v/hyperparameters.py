@@ -10,6 +10,15 @@ an explicit enc1 network, unset `enc1_*` values take SageMaker's defaults,
 except `enc1_max_seq_len` and `enc1_vocab_size` (no default), which are taken
 from enc0. Whatever was inherited is recorded in `EncoderSettings.inherited`, so
 errors about enc1 (an id >= `enc1_vocab_size`) can say where the value came from.
+
+Pretrained token vectors: `encN_pretrained_embedding_file` requires
+`encN_vocab_file`. With `tied_token_embedding_weight=True` the one shared table
+is initialised from whichever side names a file; when both do (the usual case,
+as enc1 inherits enc0's values), their file, vocab file and freeze flag must be
+equal, otherwise construction fails (no silent precedence).
+
+`token_embedding_storage_type=row_sparse` allows only `optimizer` adam,
+adagrad or sgd (SageMaker's rule; these have lazy row-wise variants).
 """
 
 import dataclasses
@@ -26,6 +35,7 @@ MLP_ACTIVATIONS = ("tanh", "relu", "linear")
 OPTIMIZERS = ("adadelta", "adagrad", "adam", "sgd", "rmsprop")
 OUTPUT_LAYERS = ("softmax", "mean_squared_error")
 STORAGE_TYPES = ("dense", "row_sparse")
+ROW_SPARSE_OPTIMIZERS = ("adam", "adagrad", "sgd")
 AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
 
 # Infrastructure knobs of the SageMaker container; accepted so that a SageMaker
@@ -288,12 +298,41 @@ class Hyperparameters:
                         f"sides need the same {field}, but {enc0.describe(field)} and "
                         f"{enc1.describe(field)}."
                     )
+        _check_pretrained(self, enc0, enc1)
+        if self.token_embedding_storage_type == "row_sparse" and \
+                self.optimizer not in ROW_SPARSE_OPTIMIZERS:
+            raise HyperparameterError(
+                "token_embedding_storage_type=row_sparse updates the token tables lazily, "
+                f"which SageMaker allows only with optimizer in {', '.join(ROW_SPARSE_OPTIMIZERS)}"
+                f", but optimizer={self.optimizer}. Use one of those, or "
+                "token_embedding_storage_type=dense."
+            )
         if self.negative_sampling_rate and not self.is_classification:
             raise HyperparameterError(
                 f"negative_sampling_rate={self.negative_sampling_rate} labels generated "
                 "negatives as class 0, which needs output_layer=softmax, but "
                 f"output_layer={self.output_layer}."
             )
+
+
+def _check_pretrained(hp, enc0, enc1):
+    """A pretrained file needs its vocab file; one shared table needs one source."""
+    for enc in (enc0, enc1):
+        if enc.pretrained_embedding_file and not enc.vocab_file:
+            raise HyperparameterError(
+                f"{enc.describe('pretrained_embedding_file')} needs enc{enc.side}_vocab_file: "
+                "the JSON vocabulary (in the auxiliary channel) that maps the file's tokens "
+                f"to the ids of in{enc.side}."
+            )
+    named = [enc for enc in (enc0, enc1) if enc.pretrained_embedding_file]
+    if hp.tied_token_embedding_weight and len(named) == 2:
+        for field in ("pretrained_embedding_file", "vocab_file", "freeze_pretrained_embedding"):
+            if getattr(enc0, field) != getattr(enc1, field):
+                raise HyperparameterError(
+                    "tied_token_embedding_weight=True shares one token table, which is "
+                    f"initialised once, but {enc0.describe(field)} and {enc1.describe(field)}. "
+                    f"Give both sides the same value, or set the pretrained file on one side only."
+                )
 
 
 def _make_settings(side, values, inherited):

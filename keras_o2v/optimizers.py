@@ -5,13 +5,19 @@ weight decay (`w -= learning_rate * weight_decay * w` after each step, as in
 AdamW). SageMaker's MXNet container adds `weight_decay * w` to the gradient
 instead; for `sgd` the two are the same update, for the adaptive optimizers the
 decoupled form is the better-behaved, documented choice. Token embedding tables
-are excluded from decay when `token_embedding_storage_type=row_sparse` (see
-`keras_o2v.training`), since decay would touch every row.
+are decayed only in the rows a batch touched when
+`token_embedding_storage_type=row_sparse`, and not at all when they hold
+frozen pretrained rows (see `Object2Vec.compile`).
+
+`token_embedding_storage_type=row_sparse` selects the lazy variants of
+`keras_o2v.lazy_optimizers` (adam, adagrad and sgd only, as in SageMaker):
+sparse token-table gradients update only the touched rows and their slots.
 """
 
 import keras
 
 from keras_o2v.errors import HyperparameterError
+from keras_o2v.lazy_optimizers import LAZY_OPTIMIZERS
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -29,11 +35,13 @@ def make_optimizer(hyperparameters):
     >>> make_optimizer(hp).learning_rate  # doctest: +SKIP
     """
     hp = hyperparameters
+    table = LAZY_OPTIMIZERS if hp.token_embedding_storage_type == "row_sparse" else _OPTIMIZERS
     try:
-        optimizer_class = _OPTIMIZERS[hp.optimizer]
+        optimizer_class = table[hp.optimizer]
     except KeyError:
         raise HyperparameterError(
-            f"Unknown optimizer {hp.optimizer!r}; expected one of {sorted(_OPTIMIZERS)}"
+            f"Unknown optimizer {hp.optimizer!r} for token_embedding_storage_type="
+            f"{hp.token_embedding_storage_type}; expected one of {sorted(table)}"
         ) from None
     weight_decay = hp.weight_decay or None
     return optimizer_class(learning_rate=hp.learning_rate, weight_decay=weight_decay)

@@ -31,9 +31,17 @@ class Object2Vec(keras.Model):
     `mlp_activation` -> dropout) and an output layer: softmax probabilities over
     `num_classes` (`output_layer=softmax`), or one regression value.
 
+    Pretrained vectors (`encN_pretrained_embedding_file`) are loaded into the
+    tables by `keras_o2v.pretrained.initialise_token_tables`; with
+    `encN_freeze_pretrained_embedding=True` the table is built with a
+    `frozen_rows` mask (see `TokenEmbedding`), so the loaded rows stay fixed
+    and the others train, also after a save/load or a resumed job.
+
     `compile()` with no arguments uses the hyperparameters' optimizer, the
     matching loss (cross-entropy or MSE) and SageMaker's metrics (`accuracy`,
-    `cross_entropy` or `mean_squared_error`).
+    `cross_entropy` or `mean_squared_error`). With
+    `token_embedding_storage_type=row_sparse` that optimizer is the lazy one of
+    `keras_o2v.lazy_optimizers` (only the token rows of a batch are updated).
 
     Args:
         hyperparameters: a `keras_o2v.Hyperparameters` or a dict for `from_dict`.
@@ -58,11 +66,15 @@ class Object2Vec(keras.Model):
         settings = (hp.encoder(0), hp.encoder(1))
 
         # === Layers ===
+        freeze = [bool(s.pretrained_embedding_file and s.freeze_pretrained_embedding)
+                  for s in settings]
+        tied = hp.tied_token_embedding_weight
         table0 = TokenEmbedding(settings[0].vocab_size, settings[0].token_embedding_dim,
-                                name="token_embedding0" if not hp.tied_token_embedding_weight
-                                else "token_embedding_shared")
-        table1 = table0 if hp.tied_token_embedding_weight else TokenEmbedding(
-            settings[1].vocab_size, settings[1].token_embedding_dim, name="token_embedding1")
+                                freeze_rows=any(freeze) if tied else freeze[0],
+                                name="token_embedding_shared" if tied else "token_embedding0")
+        table1 = table0 if tied else TokenEmbedding(
+            settings[1].vocab_size, settings[1].token_embedding_dim, freeze_rows=freeze[1],
+            name="token_embedding1")
         encoders = [make_encoder(s, hp.enc_dim, use_cudnn, name=f"enc{s.side}") for s in settings]
         encoder_dropout = keras.layers.Dropout(hp.dropout, name="encoder_dropout")
         comparator = Comparator(hp.comparator_list, name="comparator")
@@ -117,6 +129,10 @@ class Object2Vec(keras.Model):
         hp = self.hyperparameters
         if optimizer == "auto":
             optimizer = make_optimizer(hp)
+            # Decay would shrink frozen pretrained rows (see TokenEmbedding).
+            frozen = [t.embeddings for t in set(self.token_embeddings) if t.freeze_rows]
+            if frozen:
+                optimizer.exclude_from_weight_decay(var_list=frozen)
         if loss == "auto":
             loss = (keras.losses.SparseCategoricalCrossentropy() if hp.is_classification
                     else keras.losses.MeanSquaredError())
