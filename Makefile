@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-test.txt setup.py
 install: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 demo: $(STAMP)
 	$(VENV)/bin/o2v demo
