@@ -120,7 +120,7 @@ def main(argv=None):
     rows.append(run_o2v("keras_o2v, SageMaker notebook hp", {**SAGEMAKER, **overrides},
                         files, work, args.seed))
     if args.search:
-        rows.append(search(files, work, args.seed, overrides))
+        rows.append(search(files, work, args.seed, overrides, incumbent=rows[-1]))
     elif TUNED:
         rows.append(run_o2v("keras_o2v, tuned on validation", {**SAGEMAKER, **TUNED, **overrides},
                             files, work, args.seed))
@@ -259,10 +259,13 @@ def run_o2v(name, values, files, work, seed, test=True):
     return row
 
 
-def search(files, work, seed, overrides):
+def search(files, work, seed, overrides, incumbent=None):
     """Trains every SEARCH candidate without looking at test, keeps the one with the lowest
-    validation MSE, and only then scores that one model on test. Returns its table row."""
-    results = []
+    validation MSE, and only then scores that one model on test. Returns its table row.
+
+    `incumbent` (the SageMaker-hyperparameter row) takes part in the selection: when no
+    candidate beats it on validation, the tuned row is that same model."""
+    results = [(incumbent, {})] if incumbent is not None else []
     for number, candidate in enumerate(SEARCH[:2] if overrides else SEARCH):  # quick: 2
         row = run_o2v(f"search #{number}", {**SAGEMAKER, **candidate, **overrides}, files,
                       work, seed, test=False)
@@ -272,6 +275,9 @@ def search(files, work, seed, overrides):
         print(f"  {row['validation_rmse']:.4f}  {row['fit_s']:6.1f}s  "
               f"{json.dumps(candidate, sort_keys=True)}")
     row, candidate = min(results, key=lambda r: r[0]["validation_rmse"])
+    if not candidate:
+        return dict(row, model="keras_o2v, tuned on validation",
+                    notes=row["notes"] + "; no candidate beat SageMaker's hp on validation")
     test = np.load(files["npz"])
     predictions = row["_model"].predict(
         {"in0": test["test_user"].astype(np.int64)[:, None],
