@@ -1,0 +1,81 @@
+"""Creates the extra virtualenvs the peer libraries of the benchmarks run in.
+
+Two peers cannot share the keras_o2v environment:
+
+- `surprise`: scikit-surprise (SVD), built from source against numpy 1.26 (it does not
+  build against numpy 2);
+- `tfrs`: TensorFlow Recommenders, which needs Keras 2 (`tf-keras` with
+  `TF_USE_LEGACY_KERAS=1`) beside TensorFlow 2.21, while keras_o2v uses Keras 3.
+
+Each lives under `benchmarks/../.bench-envs/<name>/` (git-ignored) and is created on
+first use with the ordinary `venv` and `pip`. The benchmarks call `python_for(name)`,
+which creates the environment when it is missing and returns its interpreter, and run
+the peer in a separate process.
+
+Usage:
+    python benchmarks/envs.py [surprise] [tfrs]     # create (default: both)
+"""
+
+import os
+import pathlib
+import subprocess
+import sys
+import venv
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ENVS_DIR = ROOT / ".bench-envs"
+
+# Pinned so that a rerun builds the same environments.
+REQUIREMENTS = {
+    "surprise": ["numpy==1.26.4", "scikit-surprise==1.1.4"],
+    "tfrs": ["tensorflow==2.21.0", "tf-keras==2.21.0", "tensorflow-recommenders==0.7.3",
+             "numpy==2.4.6"],
+}
+
+
+def env_python(name):
+    return ENVS_DIR / name / "bin" / "python"
+
+
+def python_for(name, quiet=True):
+    """Returns the interpreter of environment `name`, creating it first when missing."""
+    python = env_python(name)
+    marker = ENVS_DIR / name / ".complete"
+    if not marker.exists():
+        create(name, quiet=quiet)
+    return str(python)
+
+
+def create(name, quiet=False):
+    if name not in REQUIREMENTS:
+        raise ValueError(f"unknown environment {name!r}; known: {sorted(REQUIREMENTS)}")
+    target = ENVS_DIR / name
+    print(f"[envs] creating {target} with {' '.join(REQUIREMENTS[name])}", file=sys.stderr,
+          flush=True)
+    venv.EnvBuilder(with_pip=True, clear=True).create(target)
+    python = str(env_python(name))
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
+    if quiet:
+        pip.append("-q")
+    # scikit-surprise 1.1.4 ships no wheels and its .pyx files build only with Cython < 3
+    # against numpy < 2 (`np.int_t` is gone from numpy 2's declarations), so install
+    # those build requirements first, then build without isolation.
+    if name == "surprise":
+        subprocess.run(pip + ["setuptools", "wheel", "cython<3", REQUIREMENTS[name][0]], check=True)
+        subprocess.run(pip + ["--no-build-isolation"] + REQUIREMENTS[name], check=True)
+    else:
+        subprocess.run(pip + REQUIREMENTS[name], check=True)
+    (target / ".complete").write_text("\n".join(REQUIREMENTS[name]) + "\n")
+    return python
+
+
+def main(argv):
+    names = argv or sorted(REQUIREMENTS)
+    for name in names:
+        create(name)
+        print(f"{name}: {env_python(name)}")
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main(sys.argv[1:])

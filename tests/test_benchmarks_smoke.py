@@ -1,0 +1,62 @@
+"""Smoke tests of benchmarks/movielens.py and benchmarks/newsgroups.py.
+
+The `--quick` paths run on tiny generated data (no network, no extra virtualenvs) in a
+subprocess each, so the benchmark's patching of the pretrained-table loader stays out of
+this process. The full benchmarks download data, build virtualenvs and train for many
+minutes: they are marked `large` (run with `--run_large`).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_benchmark(script, *args, timeout=900):
+    environment = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), *args],
+                          capture_output=True, text=True, env=environment, timeout=timeout,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_movielens_quick(tmp_path):
+    out = tmp_path / "rows.json"
+    stdout = run_benchmark("movielens.py", "--quick", "--search", "--peers", "none",
+                           "--work-dir", str(tmp_path / "work"), "--json", str(out))
+    rows = {row["model"]: row for row in json.loads(out.read_text())}
+    assert "| model | test RMSE | fit time (s) | notes |" in stdout
+    for name in ("global mean", "per-user mean", "keras_o2v, SageMaker notebook hp",
+                 "keras_o2v, tuned on validation"):
+        assert rows[name]["test_rmse"] > 0
+    assert rows["scikit-surprise SVD"]["test_rmse"] is None  # --peers none
+    assert "skipped" in rows["TFRS ranking model"]["notes"]
+
+
+def test_newsgroups_quick(tmp_path):
+    out = tmp_path / "rows.json"
+    stdout = run_benchmark("newsgroups.py", "--quick", "--only", "svm,hcnn+glove,bilstm",
+                           "--work-dir", str(tmp_path / "work"), "--json", str(out))
+    rows = json.loads(out.read_text())
+    assert [row["model"] for row in rows] == [
+        "TF-IDF + LinearSVC (scikit-learn)", "keras_o2v hcnn+glove", "keras_o2v bilstm"]
+    assert all(0 <= row["test_accuracy"] <= 1 for row in rows)
+    assert "| model | test accuracy | fit time (s) | notes |" in stdout
+    assert '"glove_words_found": ' in stdout
+
+
+@pytest.mark.large
+def test_movielens_full(tmp_path):
+    stdout = run_benchmark("movielens.py", "--work-dir", str(tmp_path), timeout=7200)
+    assert "keras_o2v, SageMaker notebook hp" in stdout
+
+
+@pytest.mark.large
+def test_newsgroups_full(tmp_path):
+    stdout = run_benchmark("newsgroups.py", "--work-dir", str(tmp_path), timeout=7200)
+    assert "keras_o2v bilstm+glove" in stdout
