@@ -14,8 +14,8 @@ projector files.
 
 **How long it takes.** At full size (SageMaker's hyperparameters: batch size 64, up to
 20 epochs with early stopping) about 10 minutes on 2 CPU cores — see the timing
-printed in the last cell. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs: 20,000
-ratings, 2 epochs, small vectors) takes about 30 seconds and its numbers are not
+printed in the last cell. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs: 10,000
+training ratings, 2 epochs, small vectors) takes about 30 seconds and its numbers are not
 meaningful.
 """
 
@@ -63,7 +63,7 @@ movielens = keras_o2v.datasets.movielens_100k()
 train, validation, test = keras_o2v.datasets.split_ratings(
     movielens.ratings, test_per_user=10, validation_fraction=0.05, seed=0)
 if SMALL:
-    train = train.take(np.arange(20_000))
+    train = train.take(np.arange(10_000))
 print(f"train {len(train):,}, validation {len(validation):,}, test {len(test):,} ratings")
 
 paths = {}

@@ -18,7 +18,7 @@ embeddings to label posts by their nearest neighbours and maps them in 2-D.
 **How long it takes.** At full size about 6 minutes on 2 CPU cores, plus a one-time
 download of about 25 MB (20 Newsgroups) and of GloVe (about 300 MB, 2 minutes) — see the
 timing printed in the last cell. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs)
-uses 1,500 posts and 2 epochs, and replaces GloVe by **stand-in word vectors computed
+uses 1,000 training posts and 2 epochs, and replaces GloVe by **stand-in word vectors computed
 from the posts themselves** (a truncated SVD of the word-document matrix) so that the
 test run downloads nothing large; it takes about 40 seconds and its numbers are not
 meaningful.
@@ -73,7 +73,7 @@ train_texts, train_labels = newsgroups.train_texts, newsgroups.train_labels
 test_texts, test_labels = newsgroups.test_texts, newsgroups.test_labels
 if SMALL:
     rng = np.random.default_rng(0)
-    pick, pick_test = rng.choice(len(train_texts), 1500, replace=False), np.arange(400)
+    pick, pick_test = rng.choice(len(train_texts), 1000, replace=False), np.arange(300)
     train_texts = [train_texts[i] for i in pick]
     train_labels = train_labels[pick]
     test_texts, test_labels = [test_texts[i] for i in pick_test], test_labels[pick_test]
