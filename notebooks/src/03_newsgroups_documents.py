@@ -195,10 +195,11 @@ baseline_test = model.evaluate(test_data, return_dict=True, verbose=0)
 """
 ## 5. Training
 
-SageMaker's early-stopping rule is available as plain logic
-(`keras_o2v.SageMakerEarlyStopping`); here Keras' own `EarlyStopping` with
-`restore_best_weights` plays its part. (`keras_o2v.train` and `o2v train` run the same
-recipe as a job, with the word vectors passed through the auxiliary channel.)
+A plain Keras loop: `model.fit` with Keras' own `EarlyStopping` (keeping the best
+weights) in the part of SageMaker's rule, which is also available as plain logic in
+`keras_o2v.SageMakerEarlyStopping`. The job runner (`keras_o2v.train`, `o2v train`)
+names pretrained vectors with `enc0_pretrained_embedding_file` and an auxiliary
+folder instead of the `set_weights` call above.
 """
 
 train_data = keras_o2v.make_dataset(paths["train"], hp, training=True, seed=0)
