@@ -13,8 +13,10 @@ gives movie embeddings: nearest movies, a 2-D map coloured by genre, and TensorB
 projector files.
 
 **How long it takes.** At full size (SageMaker's hyperparameters: batch size 64, up to
-20 epochs with early stopping) about 10 minutes on 2 CPU cores — see the timing
-printed in the last cell. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs: 10,000
+20 epochs with early stopping) our run took 22 minutes on 2 CPU cores that other jobs
+kept busy (load average about 10; 15 epochs of about 75 s before early stopping); an
+idle machine should need well under half of that. The last cell prints the time of
+your run. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs: 10,000
 training ratings, 2 epochs, small vectors) takes about 30 seconds and its numbers are not
 meaningful.
 """
@@ -199,7 +201,9 @@ for metric in ("euclidean", "cosine"):
 Movies have several genres; each gets the first of a few broad genres it has, in the
 order below. The embeddings are projected to 2-D (t-SNE at full size, PCA in small
 mode) with `keras_o2v.visualization.plot_embeddings_2d`, which returns a matplotlib
-figure.
+figure. Do not expect clean clusters: a rating model only learns what helps predict
+ratings, and genre is a weak part of that. In our full-size run dramas leaned to one
+side and action and sci-fi movies to the other, with much overlap.
 """
 
 broad = ("Children's", "Horror", "Sci-Fi", "Action", "Romance", "Comedy", "Drama")
