@@ -11,10 +11,10 @@ hyperparameters, `model.fit` it on a `tf.data` pipeline, then embed objects with
 encoder and search their nearest neighbours. The pairs are real: (user, movie) ratings
 from MovieLens 100k, labelled 1 when the user rated the movie above 3 ("liked").
 
-**How long it takes.** About 1 minute at full size on 2 CPU cores (measured: see the
-timing printed in the last cell), plus a 2 MB download the first time. The test suite
-runs it with `O2V_NOTEBOOK_SIZE=small` (a subset of the ratings, one epoch) in about
-20 seconds; the numbers you then see are not meaningful.
+**How long it takes.** About 1.5 minutes at full size: our run took 85 s on 2 CPU cores
+that other jobs kept busy; the last cell prints the time of your run. Add a 2 MB
+download the first time. The test suite runs it with `O2V_NOTEBOOK_SIZE=small` (10,000
+ratings, one epoch) in about 20 seconds; the numbers you then see are not meaningful.
 """
 
 """
@@ -139,7 +139,9 @@ print(movie_vectors.shape)
 
 `keras_o2v.NearestNeighbors` is an exact k-NN index (block-wise NumPy; `backend="faiss"`
 for large sets). Movies with few ratings get noisy vectors, so we only index those rated
-at least 50 times in the training data.
+at least 50 times in the training data. The label here is "liked", so the strongest
+thing the movie vectors encode is how well liked a movie is; neighbours share that more
+often than a genre (the MovieLens notebook trains a rating model for longer).
 """
 
 counts = np.bincount(train_ratings.item_id, minlength=len(movie_ids) + 1)[movie_ids]
