@@ -12,9 +12,10 @@ embeddings chosen per instance, JSON or JSON Lines) and TF Serving's `/v1/models
 REST API. We send both kinds of request with the Python standard library, check the
 answers against the in-memory model, and publish a new version without restarting.
 
-**How long it takes.** About 1.5 minutes at full size on 2 CPU cores (most of it
-training a small MovieLens model for 2 epochs and starting the server) — see the timing
-printed in the last cell. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs) trains on
+**How long it takes.** About 2 minutes at full size: our run took 118 s on 2 CPU cores
+that other jobs kept busy, most of it training a small MovieLens model (2 epochs, then
+1 more for version 2) and starting the server; the last cell prints the time of your
+run. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs) trains on
 5,000 ratings for one epoch and takes about 40 seconds.
 """
 
@@ -204,6 +205,8 @@ print(status, sorted(signatures))
 """
 TF Serving needs rectangular tensors: `to_tfserving_request` turns SageMaker-style
 instances into a padded `:predict` body for one signature (row format, `instances`).
+Here every input is one token, so nothing needs padding; with token sequences the
+shorter rows are right-padded with 0, which the model masks.
 """
 
 request = keras_o2v.to_tfserving_request(pairs)
