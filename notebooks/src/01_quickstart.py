@@ -44,6 +44,7 @@ if SIZE not in ("small", "full"):
     raise ValueError(f"O2V_NOTEBOOK_SIZE must be 'small' or 'full', got {SIZE!r}")
 SMALL = SIZE == "small"
 STARTED = time.perf_counter()
+keras.utils.set_random_seed(0)  # same initial weights on every run
 # A streamed dataset's length is unknown until its first pass ends, which Keras
 # reports as "ran out of data"; the pass is complete, not cut short.
 warnings.filterwarnings("ignore", message="Your input ran out of data")

@@ -39,6 +39,7 @@ import warnings
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -49,6 +50,7 @@ if SIZE not in ("small", "full"):
     raise ValueError(f"O2V_NOTEBOOK_SIZE must be 'small' or 'full', got {SIZE!r}")
 SMALL = SIZE == "small"
 STARTED = time.perf_counter()
+keras.utils.set_random_seed(0)  # same initial weights on every run
 warnings.filterwarnings("ignore", message="Your input ran out of data")
 tf.get_logger().setLevel("ERROR")  # no "Assets written to ..." lines from the export
 WORK_DIR = pathlib.Path(os.environ.get("O2V_NOTEBOOK_WORK_DIR") or
