@@ -15,8 +15,8 @@ posts, and measure retrieval: how often a window finds its own post among all te
 posts (hits@k, mean rank), against plain averaged GloVe vectors. A last section uses the
 embeddings to label posts by their nearest neighbours and maps them in 2-D.
 
-**How long it takes.** At full size our run took 19 minutes on 2 CPU cores that other
-jobs kept busy (load average about 10; 9 epochs of 40 to 150 s); an idle machine should
+**How long it takes.** At full size our run took 13 minutes on 2 CPU cores that other
+jobs kept busy (load average 6 to 10; 10 epochs of 20 to 140 s); an idle machine should
 need well under half of that. Add a one-time download of about 25 MB (20 Newsgroups)
 and of GloVe (about 300 MB, under 2 minutes). The last cell prints the time of your run. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs)
 uses 1,000 training posts and 2 epochs, and replaces GloVe by **stand-in word vectors computed
