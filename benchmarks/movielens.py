@@ -40,9 +40,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import envs  # noqa: E402
 import numpy as np  # noqa: E402
 
-import envs  # noqa: E402
 from keras_o2v import datasets  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
