@@ -1,4 +1,10 @@
-"""The `tf.data` input pipeline for Object2Vec training and evaluation."""
+"""The `tf.data` input pipeline for Object2Vec training and evaluation.
+
+Records are parsed, validated, shuffled, bucketed, batched and padded in
+vectorized numpy, a block of records at a time, inside one generator; tf.data
+only carries finished batches and prefetches them, so the pipeline runs ahead
+of the training step instead of paying a per-record cost in tf.data.
+"""
 
 import itertools
 import random
@@ -6,7 +12,8 @@ import random
 import numpy as np
 import tensorflow as tf
 
-from keras_o2v.data.negative_sampling import add_negatives, shuffle_chunk
+from keras_o2v.data.negative_sampling import add_negatives
+from keras_o2v.data.ragged_rows import concatenate, pad_rows, select
 from keras_o2v.data.records import DEFAULT_CHUNK_SIZE, channel_files, iter_chunks
 
 
@@ -17,21 +24,25 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
     Elements are `({"in0": int64[b, len0], "in1": int64[b, len1]}, label)` with
     label int64 `[b]` (class ids) or float32 `[b, 1]` (regression). Sequences are
     truncated to `encN_max_seq_len` and right-padded with 0 to the longest row of
-    the batch (or of its length bucket when `bucket_width > 0`). Files stream:
-    they are read in chunks every epoch, never held in memory whole.
+    the batch. Files stream: they are read in chunks every epoch, never held in
+    memory whole.
 
-    When `training` is true, the file order and the records are shuffled (a
-    shuffle buffer of `shuffle_buffer_size` records) and, with
+    When `training` is true, the file order is shuffled, records are shuffled
+    within blocks of `shuffle_buffer_size` records, and, with
     `negative_sampling_rate = k`, k fresh negatives per positive are generated
-    each epoch. Validation and test channels (`training=False`) are read in
-    order and never augmented. The last batch may be smaller than `batch_size`.
+    each epoch. With `bucket_width > 0`, each block's records are grouped by
+    length (the longer of in0 and in1, in steps of `bucket_width`) before
+    batching, and the batches are shuffled. Validation and test channels
+    (`training=False`) are read in order and never augmented. Only the last
+    batch (or, with bucketing, the last batch of a bucket in a block) may be
+    smaller than `batch_size`.
 
     Args:
         path_or_paths: a JSON Lines file, a folder of shards, or a list of them.
         hyperparameters: a `keras_o2v.Hyperparameters`.
         training: whether this is the train channel.
         batch_size: defaults to `hyperparameters.mini_batch_size`.
-        shuffle_buffer_size: records in the shuffle buffer (training only).
+        shuffle_buffer_size: records shuffled together (training only).
         seed: makes shuffling and negative sampling reproducible.
         chunk_size: lines parsed per block.
 
@@ -47,7 +58,7 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
     hp = hyperparameters
     files = channel_files(path_or_paths)
     batch_size = batch_size or hp.mini_batch_size
-    label_dtype = tf.int64 if hp.is_classification else tf.float32
+    block_size = max(shuffle_buffer_size if training else chunk_size, batch_size)
     epoch_counter = itertools.count()
 
     def generate():
@@ -56,43 +67,64 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
         ordered = list(files)
         if training:
             random.Random(int(rng.integers(2**31))).shuffle(ordered)
-        for chunk in iter_chunks(ordered, hp, chunk_size=chunk_size):
+        chunks = iter_chunks(ordered, hp, chunk_size=chunk_size)
+        if training:
+            chunks = (add_negatives(c, hp.negative_sampling_rate, rng) for c in chunks)
+        for block in _blocks(chunks, block_size, batch_size):
             if training:
-                chunk = shuffle_chunk(add_negatives(chunk, hp.negative_sampling_rate, rng), rng)
-            yield (chunk.in0_values, chunk.in0_lengths,
-                   chunk.in1_values, chunk.in1_lengths, chunk.labels)
+                block = select(block, rng.permutation(len(block)))
+            for rows in _batch_rows(block, batch_size, hp.bucket_width, rng if training else None):
+                yield _padded_batch(select(block, rows), hp.is_classification)
 
-    vector = lambda dtype: tf.TensorSpec([None], dtype)  # noqa: E731
-    chunks = tf.data.Dataset.from_generator(
+    label_spec = (tf.TensorSpec([None], tf.int64) if hp.is_classification
+                  else tf.TensorSpec([None, 1], tf.float32))
+    batches = tf.data.Dataset.from_generator(
         generate,
-        output_signature=(vector(tf.int64), vector(tf.int64), vector(tf.int64),
-                          vector(tf.int64), vector(label_dtype)),
+        output_signature=({"in0": tf.TensorSpec([None, None], tf.int64),
+                           "in1": tf.TensorSpec([None, None], tf.int64)}, label_spec),
     )
-    records = chunks.map(_split_rows).unbatch().map(_to_dense)
-    if training:
-        records = records.shuffle(shuffle_buffer_size, seed=seed, reshuffle_each_iteration=True)
-    if hp.bucket_width > 0:
-        longest = max(hp.encoder(0).max_seq_len, hp.encoder(1).max_seq_len)
-        boundaries = list(range(hp.bucket_width + 1, longest + 1, hp.bucket_width))
-        batches = records.bucket_by_sequence_length(
-            element_length_func=lambda features, label: tf.maximum(
-                tf.shape(features["in0"])[0], tf.shape(features["in1"])[0]),
-            bucket_boundaries=boundaries,
-            bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
-        )
-    else:
-        batches = records.padded_batch(batch_size)
-    if not hp.is_classification:
-        batches = batches.map(lambda features, label: (features, label[:, None]))
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
-def _split_rows(in0_values, in0_lengths, in1_values, in1_lengths, labels):
-    in0 = tf.RaggedTensor.from_row_lengths(in0_values, in0_lengths)
-    in1 = tf.RaggedTensor.from_row_lengths(in1_values, in1_lengths)
-    return {"in0": in0, "in1": in1}, labels
+def _blocks(chunks, block_size, batch_size):
+    """Regroups chunks into blocks of at least `block_size` records.
+
+    Each block but the last holds a multiple of `batch_size` records; the rest
+    is carried over to the front of the next block, so batches stay full.
+    """
+    pending, count = [], 0
+    for chunk in chunks:
+        pending.append(chunk)
+        count += len(chunk)
+        if count >= block_size:
+            block = concatenate(pending)
+            full = len(block) - len(block) % batch_size
+            yield select(block, np.arange(full))
+            pending = [select(block, np.arange(full, len(block)))] if full < len(block) else []
+            count = len(block) - full
+    if count:
+        yield concatenate(pending)
 
 
-def _to_dense(features, label):
-    return {key: tf.convert_to_tensor(value) if not isinstance(value, tf.RaggedTensor)
-            else value.to_tensor() for key, value in features.items()}, label
+def _batch_rows(block, batch_size, bucket_width, rng):
+    """Row indices of each batch of a block, bucketed by length when asked."""
+    if bucket_width <= 0:
+        return [np.arange(start, min(start + batch_size, len(block)))
+                for start in range(0, len(block), batch_size)]
+    lengths = np.maximum(block.in0_lengths, block.in1_lengths)
+    buckets = (lengths - 1) // bucket_width
+    order = np.argsort(buckets, kind="stable")
+    batches = []
+    for bucket in np.unique(buckets):
+        rows = order[buckets[order] == bucket]
+        batches.extend(rows[start:start + batch_size] for start in range(0, len(rows), batch_size))
+    if rng is not None:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def _padded_batch(chunk, classification):
+    features = {"in0": pad_rows(chunk.in0_values, chunk.in0_lengths),
+                "in1": pad_rows(chunk.in1_values, chunk.in1_lengths)}
+    labels = chunk.labels if classification else chunk.labels.astype(np.float32)[:, None]
+    return features, labels

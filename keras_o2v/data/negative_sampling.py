@@ -10,16 +10,8 @@ rare and SageMaker makes the same trade-off.
 
 import numpy as np
 
+from keras_o2v.data.ragged_rows import select, take_rows
 from keras_o2v.data.records import RecordChunk
-
-
-def take_rows(values, lengths, rows):
-    """Gathers ragged rows (flat `values` split by `lengths`) in the order `rows`."""
-    starts = np.cumsum(lengths) - lengths
-    new_lengths = lengths[rows]
-    new_starts = np.cumsum(new_lengths) - new_lengths
-    within = np.arange(new_lengths.sum()) - np.repeat(new_starts, new_lengths)
-    return values[np.repeat(starts[rows], new_lengths) + within], new_lengths
 
 
 def add_negatives(chunk, rate, rng):
@@ -51,7 +43,4 @@ def add_negatives(chunk, rate, rng):
 
 def shuffle_chunk(chunk, rng):
     """Returns the rows of `chunk` in a random order."""
-    order = rng.permutation(len(chunk))
-    in0, in0_len = take_rows(chunk.in0_values, chunk.in0_lengths, order)
-    in1, in1_len = take_rows(chunk.in1_values, chunk.in1_lengths, order)
-    return RecordChunk(in0, in0_len, in1, in1_len, chunk.labels[order])
+    return select(chunk, rng.permutation(len(chunk)))

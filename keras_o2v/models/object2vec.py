@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_o2v.data.ragged_rows import pad_rows
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.layers import BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder, TokenEmbedding
 from keras_o2v.optimizers import make_optimizer
@@ -222,10 +223,6 @@ def pad_sequences(sequences):
     if isinstance(sequences, np.ndarray) and sequences.ndim == 2:
         return sequences.astype(np.int64, copy=False)
     lengths = np.fromiter((len(s) for s in sequences), np.int64, count=len(sequences))
-    out = np.zeros((len(sequences), max(int(lengths.max(initial=0)), 1)), np.int64)
-    if len(sequences):
-        rows = np.repeat(np.arange(len(sequences)), lengths)
-        columns = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        out[rows, columns] = np.fromiter(
-            (token for s in sequences for token in s), np.int64, count=int(lengths.sum()))
-    return out
+    values = np.fromiter((token for s in sequences for token in s), np.int64,
+                         count=int(lengths.sum()))
+    return pad_rows(values, lengths)
