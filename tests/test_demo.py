@@ -48,4 +48,7 @@ def test_demo_trains_exports_serves_and_answers_over_http(tmp_path):
 @pytest.mark.large
 def test_demo_on_real_movielens(tmp_path):
     result = run_demo(tmp_path)
-    assert result["test_rmse"] < 0.946  # SageMaker's published MovieLens RMSE
+    # Per-user mean scores 1.0675 and SVD 0.9719 on this split (benchmarks/RESULTS.md).
+    assert result["test_rmse"] < 1.0
+    # The sequels of Star Wars (1977): The Empire Strikes Back (172), Return of the Jedi (181).
+    assert {172, 181} & set(result["neighbors"])
