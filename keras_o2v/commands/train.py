@@ -6,10 +6,8 @@ Example:
         enc0_vocab_size=944 enc1_vocab_size=1684 output_layer=mean_squared_error
 """
 
-import json
 
-from keras_o2v.commands._common import parse_assignments
-from keras_o2v.errors import O2VError
+from keras_o2v.commands._common import hyperparameter_map
 
 COMMAND = "train"
 HELP = "Train an Object2Vec model (SageMaker-compatible hyperparameters and channels)."
@@ -32,14 +30,7 @@ def add_arguments(parser):
 def run(args):
     from keras_o2v.training import train
 
-    values = {}
-    if args.hyperparameters:
-        try:
-            with open(args.hyperparameters, encoding="utf-8") as f:
-                values = json.load(f)
-        except (OSError, json.JSONDecodeError) as error:
-            raise O2VError(f"{args.hyperparameters}: {error}") from None
-    values.update(parse_assignments(args.hyperparameter))
+    values = hyperparameter_map(args.hyperparameters, args.hyperparameter)
     result = train(values, train=args.train, validation=args.validation, test=args.test,
                    auxiliary=args.auxiliary, model_dir=args.model_dir, gpus=args.gpus,
                    resume=not args.no_resume, seed=args.seed)

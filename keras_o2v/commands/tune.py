@@ -7,10 +7,8 @@ Example:
         enc_dim=16:1024:log learning_rate=1e-4:1e-1:log mlp_layers=1:4 optimizer=adam,sgd
 """
 
-import json
 
-from keras_o2v.commands._common import parse_assignments
-from keras_o2v.errors import O2VError
+from keras_o2v.commands._common import hyperparameter_map
 
 COMMAND = "tune"
 HELP = "Search hyperparameters with KerasTuner (random, bayesian, hyperband); trials are jobs."
@@ -43,14 +41,7 @@ def add_arguments(parser):
 def run(args):
     from keras_o2v.tuning import tune
 
-    values = {}
-    if args.hyperparameters:
-        try:
-            with open(args.hyperparameters, encoding="utf-8") as f:
-                values = json.load(f)
-        except (OSError, json.JSONDecodeError) as error:
-            raise O2VError(f"{args.hyperparameters}: {error}") from None
-    values.update(parse_assignments(args.hyperparameter))
+    values = hyperparameter_map(args.hyperparameters, args.hyperparameter)
     result = tune(values, train=args.train, validation=args.validation, test=args.test,
                   auxiliary=args.auxiliary, tuning_dir=args.tuning_dir, objective=args.objective,
                   max_trials=args.max_trials, strategy=args.strategy,
