@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -60,6 +62,17 @@ def test_embed_uses_each_side_and_ignores_padding_and_truncates():
     np.testing.assert_allclose(model.embed(in1=[[25]])[0], table1[25], atol=1e-6)
     with pytest.raises(ValueError, match="exactly one"):
         model.embed(in0=[[1]], in1=[[1]])
+
+
+def test_fit_on_a_dataset_does_not_warn_about_shuffle(tmp_path):
+    hp = small_hp("pooled_embedding", num_classes=2)
+    model = Object2Vec(hp)
+    model.compile()
+    path = write_jsonl(tmp_path / "t.jsonl", [{"label": 1, "in0": [1, 2], "in1": [3]}] * 8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(make_dataset(path, hp), epochs=1, verbose=0)
+    assert not [w for w in caught if "shuffle" in str(w.message)]
 
 
 def fit_and_predict(tmp_path, hp, train, test, epochs):

@@ -150,6 +150,12 @@ class Object2Vec(keras.Model):
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`; a `tf.data` input (as from `make_dataset`) shuffles itself."""
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, y, *args, **kwargs)
+
     # === Multi-worker logs ===
     def train_step(self, data):
         return _rank1_logs_for_multi_worker(self, super().train_step(data))
