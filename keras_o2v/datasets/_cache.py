@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from typing import Callable, Mapping, Optional, Sequence, Union
 
+from keras_o2v.atomic_files import atomic_write
 from keras_o2v.errors import DataError, O2VError
 
 logger = logging.getLogger("keras_o2v.datasets")
@@ -39,19 +40,8 @@ def sha256_hex(data):
 
 def atomic_write_bytes(path, data):
     """Writes `data` to `path` through a temporary file in the same folder and a rename."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path, "wb") as f:
+        f.write(data)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,11 +5,10 @@ reserved for padding.
 """
 
 import json
-import os
-import pathlib
-import tempfile
 
 import numpy as np
+
+from keras_o2v.atomic_files import atomic_write
 
 TASKS = ("regression", "classification")
 
@@ -124,20 +123,11 @@ def write_jsonl(records, path):
     >>> write_jsonl(ratings_to_records(train), "train.jsonl")  # doctest: +SKIP
     90570
     """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, separators=(", ", ": ")) + "\n")
-                count += 1
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as out:
+        for record in records:
+            out.write(json.dumps(record, separators=(", ", ": ")) + "\n")
+            count += 1
     return count
 
 

@@ -1,10 +1,9 @@
 """Batch transform: JSON Lines of instances in, one answer line per instance out, in order."""
 
 import json
-import os
 import sys
-import tempfile
 
+from keras_o2v.atomic_files import atomic_write
 from keras_o2v.inference.errors import InferenceError
 from keras_o2v.inference.instances import parse_instance
 
@@ -48,32 +47,25 @@ def batch_transform(runner, input_path, output_path, batch_size=256, strict=Fals
     if report is None:
         def report(line, message):
             print(f"{input_path}:{line}: {message}", file=sys.stderr)
-    directory = os.path.dirname(os.path.abspath(output_path))
-    handle, temporary = tempfile.mkstemp(prefix=".predict-", suffix=".jsonl", dir=directory)
     problems, answered = [], 0
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out, open(input_path, "rb") as source:
-            pending = []
-            for number, line in enumerate(source, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    entry = parse_instance(_decode(line), f"line {number}", runner.hyperparameters)
-                except InferenceError as error:
-                    message = error.message.split(": ", 1)[-1]
-                    if strict:
-                        raise BatchTransformError([(number, message)]) from None
-                    problems.append((number, message))
-                    report(number, message)
-                    entry = {"error": f"line {number}: {message}"}
-                pending.append(entry)
-                if len(pending) >= batch_size:
-                    answered += _flush(runner, pending, out)
-            answered += _flush(runner, pending, out)
-        os.replace(temporary, output_path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_write(output_path) as out, open(input_path, "rb") as source:
+        pending = []
+        for number, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = parse_instance(_decode(line), f"line {number}", runner.hyperparameters)
+            except InferenceError as error:
+                message = error.message.split(": ", 1)[-1]
+                if strict:
+                    raise BatchTransformError([(number, message)]) from None
+                problems.append((number, message))
+                report(number, message)
+                entry = {"error": f"line {number}: {message}"}
+            pending.append(entry)
+            if len(pending) >= batch_size:
+                answered += _flush(runner, pending, out)
+        answered += _flush(runner, pending, out)
     return answered, problems
 
 

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 
+from keras_o2v.atomic_files import atomic_write
 from keras_o2v.errors import DataError
-from keras_o2v.preprocessing.atomic_file import atomic_write
 
 SIDES = ("in0", "in1")
 

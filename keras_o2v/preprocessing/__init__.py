@@ -6,7 +6,7 @@ or TSV with text, categorical or id columns, into the training records
 that fix those ids.
 """
 
-from keras_o2v.preprocessing.atomic_file import atomic_write
+from keras_o2v.atomic_files import atomic_write
 from keras_o2v.preprocessing.pair_encoder import InputSpec, PairEncoder
 from keras_o2v.preprocessing.prepare_pairs import PrepareReport, prepare_pairs
 from keras_o2v.preprocessing.raw_records import detect_format, iter_lines, read_raw_records

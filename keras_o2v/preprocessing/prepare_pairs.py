@@ -5,8 +5,8 @@ import dataclasses
 import json
 import os
 
+from keras_o2v.atomic_files import atomic_write
 from keras_o2v.errors import DataError, O2VError
-from keras_o2v.preprocessing.atomic_file import atomic_write
 from keras_o2v.preprocessing.pair_encoder import InputSpec, PairEncoder
 from keras_o2v.preprocessing.raw_records import detect_format, iter_lines, read_raw_records
 from keras_o2v.preprocessing.vocabulary import PAD, UNK, save_vocabulary, vocabulary_from_counts

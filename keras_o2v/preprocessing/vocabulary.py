@@ -3,7 +3,7 @@
 import collections
 import json
 
-from keras_o2v.preprocessing.atomic_file import atomic_write
+from keras_o2v.atomic_files import atomic_write
 from keras_o2v.preprocessing.tokenizer import Tokenizer
 
 PAD = "<pad>"

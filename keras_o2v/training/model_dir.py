@@ -18,6 +18,8 @@ import json
 import os
 import tempfile
 
+from keras_o2v.atomic_files import TEMPORARY_PREFIX, atomic_path, atomic_write
+
 KEEP_CHECKPOINTS = 2
 
 
@@ -41,7 +43,7 @@ class ModelDir:
         # Left by a job killed mid-write; the files they were meant to replace are intact.
         for folder in (self.root, self.checkpoints):
             for name in os.listdir(folder):
-                if name.startswith(".tmp-"):
+                if name.startswith(TEMPORARY_PREFIX):
                     os.remove(os.path.join(folder, name))
 
     @property
@@ -72,14 +74,17 @@ class ModelDir:
         return os.path.join(self.checkpoints, f"epoch-{epoch:04d}.keras")
 
     def write_json(self, path, value):
-        _atomic_write(path, lambda tmp: _dump_json(tmp, value), suffix=".json")
+        with atomic_write(path) as f:
+            json.dump(value, f, indent=2, sort_keys=True)
+            f.write("\n")
 
     def read_json(self, path):
         with open(path, encoding="utf-8") as f:
             return json.load(f)
 
     def save_model(self, model, path):
-        _atomic_write(path, model.save, suffix=".keras")
+        with atomic_path(path, suffix=".keras") as temporary:
+            model.save(temporary)
 
     def prune_checkpoints(self, keep_epochs):
         """Deletes epoch checkpoints except the newest `KEEP_CHECKPOINTS` and `keep_epochs`."""
@@ -90,22 +95,3 @@ class ModelDir:
         for name in names:
             if name not in keep:
                 os.remove(os.path.join(self.checkpoints, name))
-
-
-def _dump_json(path, value):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(value, f, indent=2, sort_keys=True)
-        f.write("\n")
-
-
-def _atomic_write(path, write, suffix):
-    folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
