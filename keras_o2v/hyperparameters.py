@@ -18,7 +18,9 @@ as enc1 inherits enc0's values), their file, vocab file and freeze flag must be
 equal, otherwise construction fails (no silent precedence).
 
 `token_embedding_storage_type=row_sparse` allows only `optimizer` adam,
-adagrad or sgd (SageMaker's rule; these have lazy row-wise variants).
+adagrad or sgd (SageMaker's rule; these have lazy row-wise variants) and switches
+length bucketing off (`effective_bucket_width` is 0 whatever `bucket_width` says,
+as SageMaker's log reports "use bucketing: False").
 """
 
 import dataclasses
@@ -275,6 +277,11 @@ class Hyperparameters:
     def num_outputs(self):
         """Width of the score vector: `num_classes`, or 1 for regression."""
         return self.num_classes if self.is_classification else 1
+
+    @property
+    def effective_bucket_width(self):
+        """The bucket width batching uses: `bucket_width`, or 0 under `row_sparse`."""
+        return 0 if self.token_embedding_storage_type == "row_sparse" else self.bucket_width
 
     def comparator_width(self):
         d = self.encoder(0).output_dim(self.enc_dim)

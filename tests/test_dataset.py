@@ -79,6 +79,16 @@ def test_bucketing_groups_similar_lengths(tmp_path):
     assert sum(len(labels) for _, labels in dataset) == len(data)
 
 
+def test_row_sparse_switches_bucketing_off(tmp_path):
+    data = [{"label": 0, "in0": [1] * length, "in1": [1]} for length in [1, 8] * 16]
+    path = write_jsonl(tmp_path / "b.jsonl", data)
+    settings = hp(enc0_max_seq_len=8, bucket_width=2, token_embedding_storage_type="row_sparse")
+    assert settings.bucket_width == 2 and settings.effective_bucket_width == 0
+    widths = [features["in0"].shape[1] for features, _ in make_dataset(path, settings, seed=0,
+                                                                       batch_size=4)]
+    assert widths == [8] * 8  # every batch mixes lengths: no grouping by length
+
+
 def test_regression_labels_are_float_columns(tmp_path):
     data = [{"label": 3.5, "in0": [1], "in1": [2]}, {"label": -1.0, "in0": [3], "in1": [4]}]
     path = write_jsonl(tmp_path / "r.jsonl", data)

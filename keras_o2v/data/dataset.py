@@ -30,7 +30,8 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
     When `training` is true, the file order is shuffled, records are shuffled
     within blocks of `shuffle_buffer_size` records, and, with
     `negative_sampling_rate = k`, k fresh negatives per positive are generated
-    each epoch. With `bucket_width > 0`, each block's records are grouped by
+    each epoch. With `bucket_width > 0` (and dense token tables: `row_sparse`
+    switches bucketing off, as in SageMaker), each block's records are grouped by
     length (the longer of in0 and in1, in steps of `bucket_width`) before
     batching, and the batches are shuffled. Validation and test channels
     (`training=False`) are read in order and never augmented. Only the last
@@ -73,7 +74,8 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
         for block in _blocks(chunks, block_size, batch_size):
             if training:
                 block = select(block, rng.permutation(len(block)))
-            for rows in _batch_rows(block, batch_size, hp.bucket_width, rng if training else None):
+            order = rng if training else None
+            for rows in _batch_rows(block, batch_size, hp.effective_bucket_width, order):
                 yield _padded_batch(select(block, rows), hp.is_classification)
 
     label_spec = (tf.TensorSpec([None], tf.int64) if hp.is_classification
