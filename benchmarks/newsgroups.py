@@ -5,16 +5,19 @@ Object2Vec casts classification as pair scoring: `in0` is the document's token i
 with `negative_sampling_rate` re-paired negatives per positive each epoch (the library
 pairs a document with the label token of another random training record, so about 1 in
 20 "negatives" is in fact the true label, as in SageMaker's re-pairing). The rate is 1
-(balanced pairs) to keep an epoch affordable on 2 CPU cores. A test document
+(balanced pairs) to keep an epoch affordable on 2 CPU cores; at most 10 epochs, early
+stopping with patience 2. A test document
 is classified by scoring it against all 20 label tokens and taking the label with the
 highest P(positive). Both encoders are run once per document / label and the comparator
 and MLP head are applied to every (document, label) combination.
 
 Rows, all in the same process run, one after another:
 - TF-IDF (sublinear tf, unigrams, min_df=2) + LinearSVC (C=1), scikit-learn;
-- keras_o2v with enc0 = hcnn and bilstm, each with a randomly initialised token table
+- keras_o2v with enc0 = pooled_embedding (a fastText-like mean of token vectors), hcnn
+  and bilstm, each with a randomly initialised token table
   and with GloVe 6B 100-d vectors (fine-tuned: `enc0_freeze_pretrained_embedding=false`);
-  enc1 = a 128-d single-token (`pooled_embedding`) label table; comparator = SageMaker's
+  enc1 = a single-token (`pooled_embedding`) label table, 128-d (100-d beside a pooled
+  enc0, whose width is its token width); comparator = SageMaker's
   default; MLP 1 x 256 ReLU; softmax over {negative, positive}.
 
 Split: the by-date train/test split of `keras_o2v.datasets.newsgroups20()`; 10% of the
@@ -53,9 +56,12 @@ from keras_o2v import datasets  # noqa: E402
 NUM_LABELS = 20
 FULL = {
     "max_seq_len": 200, "enc_dim": 128, "token_dim": 100, "negative_sampling_rate": 1,
-    "epochs": 3, "mini_batch_size": 128, "learning_rate": 0.002, "dropout": 0.2,
+    "epochs": 10, "early_stopping_patience": 2, "mini_batch_size": 128,
+    "learning_rate": 0.002, "dropout": 0.2,
     "max_vocab": 30000, "validation_fraction": 0.1,
 }
+ROWS = ("svm", "pooled", "pooled+glove", "hcnn", "hcnn+glove", "bilstm", "bilstm+glove")
+NETWORKS = {"pooled": "pooled_embedding"}
 QUICK = {**FULL, "max_seq_len": 30, "enc_dim": 16, "token_dim": 8, "epochs": 1,
          "max_vocab": 500}
 
@@ -66,13 +72,16 @@ def hyperparameters(settings, network, vocab_size, glove):
         "enc0_network": network, "enc0_max_seq_len": settings["max_seq_len"],
         "enc0_vocab_size": vocab_size, "enc0_token_embedding_dim": settings["token_dim"],
         "enc1_network": "pooled_embedding", "enc1_max_seq_len": 1,
-        "enc1_vocab_size": NUM_LABELS + 1, "enc1_token_embedding_dim": settings["enc_dim"],
+        "enc1_vocab_size": NUM_LABELS + 1,
+        # pooled_embedding outputs its token width, so the label table must match it
+        "enc1_token_embedding_dim": settings["token_dim"] if network == "pooled_embedding"
+        else settings["enc_dim"],
         "enc_dim": settings["enc_dim"], "mlp_layers": 1, "mlp_dim": 256,
         "mlp_activation": "relu", "output_layer": "softmax", "num_classes": 2,
         "negative_sampling_rate": settings["negative_sampling_rate"],
         "optimizer": "adam", "learning_rate": settings["learning_rate"],
         "mini_batch_size": settings["mini_batch_size"], "epochs": settings["epochs"],
-        "dropout": settings["dropout"], "early_stopping_patience": 1,
+        "dropout": settings["dropout"], "early_stopping_patience": settings["early_stopping_patience"],
         "early_stopping_tolerance": 0.001,
     }
     if glove:
@@ -86,7 +95,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="tiny synthetic corpus and vectors, 1 epoch (no network)")
-    parser.add_argument("--only", default="svm,hcnn,hcnn+glove,bilstm+glove,bilstm",
+    parser.add_argument("--only", default=",".join(ROWS),
                         help="comma-separated rows to run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default=None)
@@ -111,9 +120,10 @@ def main(argv=None):
     wanted = args.only.split(",")
     if "svm" in wanted:
         rows.append(run_svm(split))
-    for name in ("hcnn", "hcnn+glove", "bilstm+glove", "bilstm"):
+    for name in ROWS[1:]:
         if name in wanted:
             network, _, glove = name.partition("+")
+            network = NETWORKS.get(network, network)
             rows.append(run_o2v(name, hyperparameters(settings, network, split["vocab_size"],
                                                       bool(glove)), split, work, args.seed))
             if args.json:  # after every row, so a cut-short run keeps what it measured
