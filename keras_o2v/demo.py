@@ -28,7 +28,7 @@ DEFAULT_HYPERPARAMETERS = {
     "enc0_network": "pooled_embedding", "enc1_network": "pooled_embedding",
     "enc0_max_seq_len": 1, "enc1_max_seq_len": 1,
     "enc0_token_embedding_dim": 128, "enc1_token_embedding_dim": 128,
-    "comparator_list": "hadamard, concat, abs_diff",
+    "comparator_list": "hadamard, concat",
     "mlp_layers": 1, "mlp_dim": 256, "mlp_activation": "relu", "dropout": 0.5,
     "weight_decay": 0.1, "output_layer": "mean_squared_error", "optimizer": "adam",
     "learning_rate": 0.002, "mini_batch_size": 512, "epochs": 40,
