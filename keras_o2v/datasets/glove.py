@@ -92,7 +92,7 @@ def _parsed(path):
                                         for ext in ("json", "npy", "words"))
     try:
         if json.loads(stamp_path.read_text()) == stamp:
-            words = words_path.read_text(encoding="utf-8").split("\n")
+            words = words_path.read_bytes().decode("utf-8").split("\n")
             vectors = np.load(npy_path)
             if vectors.shape == (len(words), DIM):
                 return words, vectors
