@@ -36,6 +36,7 @@ Usage:
     python benchmarks/newsgroups.py            # full run, prints settings and the table
     python benchmarks/newsgroups.py --quick    # smoke run on tiny synthetic data (no network)
     python benchmarks/newsgroups.py --only hcnn,svm
+    python benchmarks/newsgroups.py --only bilstm,bilstm+glove --epochs 4
 """
 
 import argparse
@@ -100,8 +101,12 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="override the epoch limit of the keras_o2v rows")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
+    if args.epochs is not None:
+        settings = {**settings, "epochs": args.epochs}
     work = args.work_dir or tempfile.mkdtemp(prefix="o2v-newsgroups-")
     os.makedirs(work, exist_ok=True)
 
