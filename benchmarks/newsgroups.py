@@ -37,6 +37,7 @@ Usage:
     python benchmarks/newsgroups.py --quick    # smoke run on tiny synthetic data (no network)
     python benchmarks/newsgroups.py --only hcnn,svm
     python benchmarks/newsgroups.py --only bilstm,bilstm+glove --epochs 4
+    python benchmarks/newsgroups.py --only hcnn,hcnn+glove --enc-dim 512
 """
 
 import argparse
@@ -103,10 +104,14 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the epoch limit of the keras_o2v rows")
+    parser.add_argument("--enc-dim", type=int, default=None,
+                        help="override enc_dim (hcnn/bilstm width and the label table's)")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if args.epochs is not None:
         settings = {**settings, "epochs": args.epochs}
+    if args.enc_dim is not None:
+        settings = {**settings, "enc_dim": args.enc_dim}
     work = args.work_dir or tempfile.mkdtemp(prefix="o2v-newsgroups-")
     os.makedirs(work, exist_ok=True)
 
