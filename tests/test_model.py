@@ -64,15 +64,22 @@ def test_embed_uses_each_side_and_ignores_padding_and_truncates():
         model.embed(in0=[[1]], in1=[[1]])
 
 
-def test_fit_on_a_dataset_does_not_warn_about_shuffle(tmp_path):
+def test_fit_on_a_streamed_dataset_is_quiet_and_complete(tmp_path):
     hp = small_hp("pooled_embedding", num_classes=2)
     model = Object2Vec(hp)
     model.compile()
-    path = write_jsonl(tmp_path / "t.jsonl", [{"label": 1, "in0": [1, 2], "in1": [3]}] * 8)
+    path = write_jsonl(tmp_path / "t.jsonl", [{"label": 1, "in0": [1, 2], "in1": [3]}] * 40)
+    batches = []
+    counter = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: batches.append(0),
+        on_train_batch_end=lambda batch, logs: batches.__setitem__(-1, batches[-1] + 1))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.fit(make_dataset(path, hp), epochs=1, verbose=0)
-    assert not [w for w in caught if "shuffle" in str(w.message)]
+        model.fit(make_dataset(path, hp, batch_size=8), epochs=3, verbose=0, callbacks=[counter])
+        model.evaluate(make_dataset(path, hp, batch_size=8, training=False), verbose=0)
+    messages = [str(w.message) for w in caught]
+    assert not [m for m in messages if "shuffle" in m or "ran out of data" in m], messages
+    assert batches == [5, 5, 5]  # every epoch is a full pass, none is cut short
 
 
 def fit_and_predict(tmp_path, hp, train, test, epochs):

@@ -1,5 +1,8 @@
 """The Object2Vec pair model as a functional `keras.Model`."""
 
+import contextlib
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -151,10 +154,21 @@ class Object2Vec(keras.Model):
             self.optimizer.build(self.trainable_variables)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`; a `tf.data` input (as from `make_dataset`) shuffles itself."""
+        """`keras.Model.fit`; a `tf.data` input (as from `make_dataset`) shuffles itself.
+
+        A streamed dataset's length is unknown until its first pass ends, which Keras
+        reports as "Your input ran out of data; interrupting training": the pass is
+        complete, not cut short, so that warning is not shown.
+        """
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
-        return super().fit(x, y, *args, **kwargs)
+        with quiet_unknown_length():
+            return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        """`keras.Model.evaluate`, without the "ran out of data" warning (see `fit`)."""
+        with quiet_unknown_length():
+            return super().evaluate(*args, **kwargs)
 
     # === Multi-worker logs ===
     def train_step(self, data):
@@ -232,3 +246,12 @@ def pad_sequences(sequences):
     values = np.fromiter((token for s in sequences for token in s), np.int64,
                          count=int(lengths.sum()))
     return pad_rows(values, lengths)
+
+
+@contextlib.contextmanager
+def quiet_unknown_length():
+    """Hides Keras' "ran out of data" warning, which a complete pass over a dataset of
+    unknown length (any `make_dataset` output) triggers."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        yield

@@ -1,10 +1,8 @@
 """The Object2Vec training job: SageMaker's channels, metrics and early stopping."""
 
-import contextlib
 import dataclasses
 import os
 import sys
-import warnings
 from typing import Dict, List
 
 import keras
@@ -13,7 +11,7 @@ import tensorflow as tf
 from keras_o2v.data import make_dataset, validate_files
 from keras_o2v.errors import DataError, O2VError
 from keras_o2v.hyperparameters import Hyperparameters
-from keras_o2v.models import Object2Vec
+from keras_o2v.models.object2vec import Object2Vec, quiet_unknown_length
 from keras_o2v.training.early_stopping import SageMakerEarlyStopping
 from keras_o2v.training.metrics_reporter import MetricsReporter, sagemaker_metrics
 from keras_o2v.training.model_dir import ModelDir
@@ -125,7 +123,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         validation_data = None if validation is None else _distributable(
             make_dataset(validation, hp, training=False))
         _work_around_multi_worker_build(model, strategy)
-        with _quiet_unknown_length(), strategy.scope():
+        with quiet_unknown_length(), strategy.scope():
             model.fit(train_data, validation_data=validation_data, epochs=hp.epochs,
                       initial_epoch=start_epoch, callbacks=[callback], verbose=verbose,
                       shuffle=False)
@@ -137,7 +135,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     directory.save_model(best, directory.model)
     test_metrics = {}
     if test is not None:
-        with _quiet_unknown_length():
+        with quiet_unknown_length():
             logs = best.evaluate(_distributable(make_dataset(test, hp, training=False)),
                                  verbose=0, return_dict=True)
         test_metrics = sagemaker_metrics(logs, "test")
@@ -198,15 +196,6 @@ def _work_around_multi_worker_build(model, strategy):
     """
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         model._distribute_strategy = None
-
-
-@contextlib.contextmanager
-def _quiet_unknown_length():
-    # A streamed dataset's length is unknown until its first pass ends, which
-    # Keras reports as "ran out of data"; the pass is complete, not cut short.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        yield
 
 
 def _best_epoch(early_stopping, history, has_validation):
