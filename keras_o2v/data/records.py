@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from keras_o2v.data.fast_parse import parse_well_formed
 from keras_o2v.errors import DataError
 
 DEFAULT_CHUNK_SIZE = 4096
@@ -91,6 +92,10 @@ class RecordParser:
         Raises:
             DataError: listing every bad line of the block with its number.
         """
+        fast = parse_well_formed(lines, self)
+        if fast is not None:
+            (values0, lengths0), (values1, lengths1), labels = fast
+            return self._chunk(values0, lengths0, values1, lengths1, labels)
         problems = []
         flat = ([], [])
         lengths = ([], [])
@@ -115,13 +120,18 @@ class RecordParser:
         label_array = None
         if self.require_label:
             label_array = np.asarray(labels, np.int64 if self.classification else np.float32)
-        max_lens = [settings.max_seq_len for settings in self.encoders]
+        return self._chunk(arrays[0], lengths[0], arrays[1], lengths[1], label_array)
+
+    def _chunk(self, values0, lengths0, values1, lengths1, labels):
+        """The `RecordChunk` of valid columns, each side truncated to its `max_seq_len`."""
+        max0, max1 = (settings.max_seq_len for settings in self.encoders)
+        lengths0, lengths1 = np.asarray(lengths0, np.int64), np.asarray(lengths1, np.int64)
         return RecordChunk(
-            in0_values=arrays[0],
-            in0_lengths=np.minimum(np.asarray(lengths[0], np.int64), max_lens[0]),
-            in1_values=arrays[1],
-            in1_lengths=np.minimum(np.asarray(lengths[1], np.int64), max_lens[1]),
-            labels=label_array,
+            in0_values=_truncate(values0, lengths0, max0),
+            in0_lengths=np.minimum(lengths0, max0),
+            in1_values=_truncate(values1, lengths1, max1),
+            in1_lengths=np.minimum(lengths1, max1),
+            labels=labels,
         )
 
     def _parse_line(self, line, flat, lengths, labels):
@@ -186,7 +196,7 @@ class RecordParser:
                     f"is not less than {settings.describe('vocab_size')}"
                 )
                 problems.append((path, line_of_row[row], f"'in{side}' id {token} {reason}"))
-        return _truncate(values, lengths, settings.max_seq_len), _first_per_line(problems)
+        return values, _first_per_line(problems)
 
     def _slow_type_problems(self, side, flat, lengths, line_of_row, path):
         vocab_size = self.encoders[side].vocab_size
