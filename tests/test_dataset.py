@@ -113,3 +113,24 @@ def test_large_file_streams_in_bounded_memory(tmp_path):
     counted = sum(int(labels.shape[0]) for _, labels in make_dataset(
         str(path), hp(mini_batch_size=4096), shuffle_buffer_size=4096))
     assert counted == line_count
+
+
+def test_small_channels_are_parsed_once_large_ones_stream(tmp_path, monkeypatch):
+    from keras_o2v.data import dataset as dataset_module
+
+    data = [{"label": 1, "in0": [1 + i % 9], "in1": [2 + i % 7]} for i in range(50)]
+    path = write_jsonl(tmp_path / "c.jsonl", data)
+    reads = []
+    real_iter_chunks = dataset_module.iter_chunks
+    monkeypatch.setattr(dataset_module, "iter_chunks",
+                        lambda *args, **kwargs: reads.append(1) or real_iter_chunks(*args, **kwargs))
+    cached = make_dataset(path, hp(negative_sampling_rate=1), seed=0, batch_size=16)
+    epochs = [collect(cached) for _ in range(3)]
+    assert len(reads) == 1  # parsed on the first pass only
+    for rows in epochs:  # every epoch: all positives, fresh negatives, new order
+        assert sorted(r for r in rows if r[2] == 1) == sorted(expected_rows(data))
+        assert len(rows) == 100
+    assert epochs[0] != epochs[1]
+    streamed = make_dataset(path, hp(), seed=0, batch_size=16, cache_max_bytes=0)
+    collect(streamed), collect(streamed)
+    assert len(reads) == 3

@@ -7,6 +7,7 @@ of the training step instead of paying a per-record cost in tf.data.
 """
 
 import itertools
+import os
 import random
 
 import numpy as np
@@ -16,16 +17,22 @@ from keras_o2v.data.negative_sampling import add_negatives
 from keras_o2v.data.ragged_rows import concatenate, pad_rows, select
 from keras_o2v.data.records import DEFAULT_CHUNK_SIZE, channel_files, iter_chunks
 
+DEFAULT_CACHE_MAX_BYTES = 256 * 2**20
+
 
 def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
-                 shuffle_buffer_size=16384, seed=None, chunk_size=DEFAULT_CHUNK_SIZE):
+                 shuffle_buffer_size=16384, seed=None, chunk_size=DEFAULT_CHUNK_SIZE,
+                 cache_max_bytes=DEFAULT_CACHE_MAX_BYTES):
     """Builds a batched `tf.data.Dataset` from Object2Vec JSON Lines files.
 
     Elements are `({"in0": int64[b, len0], "in1": int64[b, len1]}, label)` with
     label int64 `[b]` (class ids) or float32 `[b, 1]` (regression). Sequences are
     truncated to `encN_max_seq_len` and right-padded with 0 to the longest row of
-    the batch. Files stream: they are read in chunks every epoch, never held in
-    memory whole.
+    the batch. A channel of at most `cache_max_bytes` of files is parsed once and
+    its parsed records (smaller than the text) are kept in memory for later
+    epochs; a larger channel streams: it is read in chunks every epoch, never held
+    in memory whole. Shuffling, negative sampling and batching happen afresh every
+    epoch either way.
 
     When `training` is true, the file order is shuffled, records are shuffled
     within blocks of `shuffle_buffer_size` records, and, with
@@ -46,6 +53,8 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
         shuffle_buffer_size: records shuffled together (training only).
         seed: makes shuffling and negative sampling reproducible.
         chunk_size: lines parsed per block.
+        cache_max_bytes: channels whose files total at most this many bytes keep
+            their parsed records after the first complete pass; 0 always streams.
 
     Raises:
         keras_o2v.errors.DataError: when the channel has no files. Bad records
@@ -61,6 +70,19 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
     batch_size = batch_size or hp.mini_batch_size
     block_size = max(shuffle_buffer_size if training else chunk_size, batch_size)
     epoch_counter = itertools.count()
+    cacheable = sum(os.path.getsize(path) for path in files) <= cache_max_bytes
+    parsed = {}  # file -> its chunks, once a pass has read the whole file
+
+    def file_chunks(path):
+        if path in parsed:
+            yield from parsed[path]
+            return
+        chunks = []
+        for chunk in iter_chunks(path, hp, chunk_size=chunk_size):
+            chunks.append(chunk)
+            yield chunk
+        if cacheable:
+            parsed[path] = chunks
 
     def generate():
         epoch = next(epoch_counter)
@@ -68,7 +90,7 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
         ordered = list(files)
         if training:
             random.Random(int(rng.integers(2**31))).shuffle(ordered)
-        chunks = iter_chunks(ordered, hp, chunk_size=chunk_size)
+        chunks = itertools.chain.from_iterable(file_chunks(path) for path in ordered)
         if training:
             chunks = (add_negatives(c, hp.negative_sampling_rate, rng) for c in chunks)
         for block in _blocks(chunks, block_size, batch_size):
