@@ -92,6 +92,7 @@ class RecordParser:
         Raises:
             DataError: listing every bad line of the block with its number.
         """
+        lines = list(lines)  # read twice when the fast path declines
         fast = parse_well_formed(lines, self)
         if fast is not None:
             (values0, lengths0), (values1, lengths1), labels = fast
