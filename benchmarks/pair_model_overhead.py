@@ -13,10 +13,12 @@ one process and on the same batches held in memory, at mini_batch_size 512:
   as `keras_o2v.train` does;
 
 and prints pairs per second with ratios to the plain model. Each is timed after a
-warm-up epoch (tracing). Compare ratios, not absolute figures, on a shared machine.
+warm-up epoch (tracing); the three are timed in turn, `--repeats` rounds, and the
+median of each is printed, so a burst of load on a shared machine does not land on
+one row only. Compare ratios, not absolute figures.
 
 Usage:
-    python benchmarks/pair_model_overhead.py [--epochs 3]
+    python benchmarks/pair_model_overhead.py [--epochs 2] [--repeats 3]
 """
 
 import argparse
@@ -68,7 +70,6 @@ def object2vec(num_users, num_items):
 
 
 def pairs_per_second(model, dataset, pairs, epochs):
-    model.fit(dataset, epochs=1, verbose=0)  # warm-up: tracing
     start = time.perf_counter()
     model.fit(dataset, epochs=epochs, verbose=0)
     return pairs * epochs / (time.perf_counter() - start)
@@ -76,7 +77,8 @@ def pairs_per_second(model, dataset, pairs, epochs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2, help="timed epochs per round")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds; medians are printed")
     args = parser.parse_args(argv)
     train, _, _ = datasets.split_ratings(datasets.movielens_100k().ratings, seed=0)
     users, items = train.user_id.astype(np.int64), train.item_id.astype(np.int64)
@@ -91,17 +93,21 @@ def main(argv=None):
     o2v_data = tf.data.Dataset.from_tensor_slices(
         ({"in0": users[:, None], "in1": items[:, None]}, ratings)).batch(BATCH).cache()
     model, hp = object2vec(num_users, num_items)
+    plain = plain_pair_model(num_users, num_items)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "train.jsonl")
         datasets.write_jsonl(datasets.ratings_to_records(train), path)
-        rows = [
-            ("plain Keras pair model", pairs_per_second(
-                plain_pair_model(num_users, num_items), plain_data, pairs, args.epochs)),
-            ("keras_o2v Object2Vec, in-memory batches",
-             pairs_per_second(model, o2v_data, pairs, args.epochs)),
-            ("keras_o2v Object2Vec, make_dataset pipeline", pairs_per_second(
-                model, keras_o2v.make_dataset(path, hp, seed=0), pairs, args.epochs)),
-        ]
+        runs = [("plain Keras pair model", plain, plain_data),
+                ("keras_o2v Object2Vec, in-memory batches", model, o2v_data),
+                ("keras_o2v Object2Vec, make_dataset pipeline", model,
+                 keras_o2v.make_dataset(path, hp, seed=0))]
+        for _, net, data in runs:  # warm-up: tracing, dataset caches
+            net.fit(data, epochs=1, verbose=0)
+        speeds = {name: [] for name, _, _ in runs}
+        for _ in range(args.repeats):
+            for name, net, data in runs:
+                speeds[name].append(pairs_per_second(net, data, pairs, args.epochs))
+    rows = [(name, float(np.median(values))) for name, values in speeds.items()]
     base = rows[0][1]
     print("\n| model | pairs/s | ratio to plain |\n|---|---|---|")
     for name, speed in rows:
