@@ -163,8 +163,7 @@ def _read_cache(folder):
             if not _unchanged_since_manifest(path, entry):
                 if sha256_hex(path.read_bytes()) != entry["sha256"]:
                     raise ValueError(f"{path} does not match its manifest hash")
-                stat = path.stat()
-                entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+                entry.update(file_stamp(path))
                 rehashed = True
             paths[file_name] = path
         if rehashed:  # verified again: record the stat so the next load need not re-read
@@ -175,9 +174,14 @@ def _read_cache(folder):
         return None
 
 
-def _unchanged_since_manifest(path, entry):
+def file_stamp(path):
+    """`{"size", "mtime_ns"}` of `path`: what changes when the file is edited or replaced."""
     stat = path.stat()
-    return entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _unchanged_since_manifest(path, entry):
+    return all(entry.get(key) == value for key, value in file_stamp(path).items())
 
 
 def _write_cache(folder, source_name, files):
@@ -187,9 +191,8 @@ def _write_cache(folder, source_name, files):
     entries = {}
     for file_name, data in files.items():
         atomic_write_bytes(folder / file_name, data)
-        stat = (folder / file_name).stat()
         entries[file_name] = {"rows": data.count(b"\n"), "sha256": sha256_hex(data),
-                              "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                              **file_stamp(folder / file_name)}
     _write_manifest(manifest_path, {"source": source_name, "files": entries})
 
 

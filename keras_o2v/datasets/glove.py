@@ -86,8 +86,7 @@ def _parsed(path):
     tied to the text by size and modification time (recorded in a stamp written last), so
     an edited or replaced text file is parsed again.
     """
-    stat = path.stat()
-    stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    stamp = _cache.file_stamp(path)
     stamp_path, npy_path, words_path = (path.with_name(f"{path.stem}.parsed.{ext}")
                                         for ext in ("json", "npy", "words"))
     try:
