@@ -29,7 +29,6 @@ import os
 import pathlib
 import tempfile
 import time
-import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -45,9 +44,6 @@ if SIZE not in ("small", "full"):
 SMALL = SIZE == "small"
 STARTED = time.perf_counter()
 keras.utils.set_random_seed(0)  # same initial weights on every run
-# A streamed dataset's length is unknown until its first pass ends, which Keras
-# reports as "ran out of data"; the pass is complete, not cut short.
-warnings.filterwarnings("ignore", message="Your input ran out of data")
 WORK_DIR = pathlib.Path(os.environ.get("O2V_NOTEBOOK_WORK_DIR") or
                         tempfile.mkdtemp(prefix="o2v-quickstart-"))
 WORK_DIR.mkdir(parents=True, exist_ok=True)

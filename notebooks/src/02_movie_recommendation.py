@@ -31,7 +31,6 @@ import os
 import pathlib
 import tempfile
 import time
-import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -46,7 +45,6 @@ if SIZE not in ("small", "full"):
     raise ValueError(f"O2V_NOTEBOOK_SIZE must be 'small' or 'full', got {SIZE!r}")
 SMALL = SIZE == "small"
 STARTED = time.perf_counter()
-warnings.filterwarnings("ignore", message="Your input ran out of data")
 WORK_DIR = pathlib.Path(os.environ.get("O2V_NOTEBOOK_WORK_DIR") or
                         tempfile.mkdtemp(prefix="o2v-movielens-"))
 WORK_DIR.mkdir(parents=True, exist_ok=True)

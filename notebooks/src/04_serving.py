@@ -34,7 +34,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -51,7 +50,6 @@ if SIZE not in ("small", "full"):
 SMALL = SIZE == "small"
 STARTED = time.perf_counter()
 keras.utils.set_random_seed(0)  # same initial weights on every run
-warnings.filterwarnings("ignore", message="Your input ran out of data")
 tf.get_logger().setLevel("ERROR")  # no "Assets written to ..." lines from the export
 WORK_DIR = pathlib.Path(os.environ.get("O2V_NOTEBOOK_WORK_DIR") or
                         tempfile.mkdtemp(prefix="o2v-serving-"))
