@@ -17,6 +17,12 @@ is initialised from whichever side names a file; when both do (the usual case,
 as enc1 inherits enc0's values), their file, vocab file and freeze flag must be
 equal, otherwise construction fails (no silent precedence).
 
+keras_o2v extensions (not SageMaker hyperparameters, listed in `EXTENSIONS`):
+`learning_rate_decay` multiplies the learning rate by that factor after every
+epoch (1.0, the default, keeps it constant as SageMaker does). `to_dict` leaves
+an extension out while it has its default, so a map written by keras_o2v stays
+valid for SageMaker unless an extension is in use.
+
 `token_embedding_storage_type=row_sparse` allows only `optimizer` adam,
 adagrad or sgd (SageMaker's rule; these have lazy row-wise variants) and switches
 length bucketing off (`effective_bucket_width` is 0 whatever `bucket_width` says,
@@ -44,6 +50,9 @@ AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
 # hyperparameter map runs unchanged, and ignored.
 IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_objective_metric")
 
+# keras_o2v's own hyperparameters, beyond SageMaker's: name -> default.
+EXTENSIONS = {"learning_rate_decay": 1.0}
+
 # Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
 _ENCODER_FIELDS = {
     "network": ("hcnn", "choice", NETWORKS),
@@ -67,6 +76,7 @@ _GLOBAL_FIELDS = {
     "enc_dim": ("int", (4, 10000)),
     "epochs": ("int", (1, 100)),
     "learning_rate": ("float", (1e-6, 1.0)),
+    "learning_rate_decay": ("float", (0.01, 1.0)),
     "mini_batch_size": ("int", (1, 10000)),
     "mlp_activation": ("choice", MLP_ACTIVATIONS),
     "mlp_dim": ("int", (2, 10000)),
@@ -131,7 +141,8 @@ class EncoderSettings:
 class Hyperparameters:
     """Every hyperparameter of SageMaker Object2Vec, validated on construction.
 
-    Field names are SageMaker's. `enc1_*` fields default to `None`, meaning "not
+    Field names are SageMaker's, plus keras_o2v's `EXTENSIONS` (see the module
+    docstring). `enc1_*` fields default to `None`, meaning "not
     set": they are resolved by `encoder(1)` following the inheritance rule in the
     module docstring. Use `from_dict` for SageMaker's string map.
 
@@ -170,6 +181,7 @@ class Hyperparameters:
     enc1_vocab_size: Optional[int] = None
     epochs: int = 30
     learning_rate: float = 0.0004
+    learning_rate_decay: float = 1.0
     mini_batch_size: int = 32
     mlp_activation: str = "linear"
     mlp_dim: int = 512
@@ -233,11 +245,12 @@ class Hyperparameters:
         return cls.from_dict(mapping)
 
     def to_dict(self):
-        """JSON-ready dict; unset enc1 values are left out so they keep inheriting."""
+        """JSON-ready dict; unset enc1 values are left out so they keep inheriting, and
+        extensions at their default so that the map stays valid for SageMaker."""
         out = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value is None:
+            if value is None or EXTENSIONS.get(field.name, object()) == value:
                 continue
             out[field.name] = list(value) if isinstance(value, tuple) else value
         return out

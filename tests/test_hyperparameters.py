@@ -115,3 +115,13 @@ def test_sagemaker_movielens_notebook_map_runs_unchanged():
     })
     assert hp.encoder(1).vocab_size == 1684 and hp.num_outputs == 1
     assert hp.comparator_width() == 4 * 300
+
+
+def test_learning_rate_decay_is_an_extension_left_out_of_the_map_at_its_default():
+    assert Hyperparameters.from_dict(REQUIRED).learning_rate_decay == 1.0
+    assert "learning_rate_decay" not in Hyperparameters.from_dict(REQUIRED).to_dict()
+    hp = Hyperparameters.from_dict({**REQUIRED, "learning_rate_decay": "0.9"})
+    assert hp.to_dict()["learning_rate_decay"] == 0.9
+    assert Hyperparameters.from_dict(hp.to_dict()) == hp
+    with pytest.raises(HyperparameterError, match=r"'learning_rate_decay'.*\[0.01, 1.0\]"):
+        Hyperparameters.from_dict({**REQUIRED, "learning_rate_decay": "1.5"})

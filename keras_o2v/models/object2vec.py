@@ -1,6 +1,7 @@
 """The Object2Vec pair model as a functional `keras.Model`."""
 
 import contextlib
+import inspect
 import warnings
 
 import keras
@@ -10,6 +11,7 @@ import tensorflow as tf
 from keras_o2v.data.ragged_rows import pad_rows
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.layers import BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder, TokenEmbedding
+from keras_o2v.learning_rate_decay import LearningRateDecay
 from keras_o2v.optimizers import make_optimizer
 
 
@@ -131,6 +133,7 @@ class Object2Vec(keras.Model):
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """`keras.Model.compile` with "auto" defaults taken from the hyperparameters."""
         hp = self.hyperparameters
+        self._decays_learning_rate = optimizer == "auto" and hp.learning_rate_decay < 1.0
         if optimizer == "auto":
             optimizer = make_optimizer(hp)
             # Decay would shrink frozen pretrained rows (see TokenEmbedding).
@@ -159,11 +162,23 @@ class Object2Vec(keras.Model):
         A streamed dataset's length is unknown until its first pass ends, which Keras
         reports as "Your input ran out of data; interrupting training": the pass is
         complete, not cut short, so that warning is not shown.
+
+        When `compile()` used the hyperparameters' optimizer and
+        `learning_rate_decay` is below 1, a `LearningRateDecay` callback is added
+        to `callbacks` (epoch numbers count from `initial_epoch`, so a resumed
+        run keeps the schedule).
         """
+        arguments = inspect.signature(keras.Model.fit).bind(self, x, y, *args, **kwargs).arguments
+        arguments.pop("self")
+        arguments.update(arguments.pop("kwargs", {}))
         if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)
+            arguments.setdefault("shuffle", False)
+        if getattr(self, "_decays_learning_rate", False):
+            hp = self.hyperparameters
+            arguments["callbacks"] = [*(arguments.get("callbacks") or []),
+                                      LearningRateDecay(hp.learning_rate, hp.learning_rate_decay)]
         with quiet_unknown_length():
-            return super().fit(x, y, *args, **kwargs)
+            return super().fit(**arguments)
 
     def evaluate(self, *args, **kwargs):
         """`keras.Model.evaluate`, without the "ran out of data" warning (see `fit`)."""
