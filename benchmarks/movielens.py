@@ -9,7 +9,8 @@ selection; test is scored once per model.
 
 Rows of the table, all fitted in the same process run, one after another:
 - global mean and per-user mean of the train ratings;
-- scikit-surprise SVD with its defaults (separate virtualenv, see `benchmarks/envs.py`);
+- scikit-surprise SVD with its defaults, and tuned on validation by a grid search
+  (`peers/surprise_svd.py --tune`; separate virtualenv, see `benchmarks/envs.py`);
 - TensorFlow Recommenders' ranking-tutorial model (separate virtualenv, Keras 2);
 - keras_o2v with the hyperparameters of SageMaker's MovieLens notebook (spec 7.1);
 - keras_o2v with the best hyperparameters found on the validation split (`TUNED`;
@@ -119,6 +120,8 @@ def main(argv=None):
     rows.append(timed_baseline("per-user mean", lambda: per_user_mean(train), test))
     for name, script, env, extra in (
             ("scikit-surprise SVD", "surprise_svd.py", "surprise", []),
+            ("scikit-surprise SVD, tuned on validation", "surprise_svd.py", "surprise",
+             ["--tune"]),
             ("TFRS ranking model", "tfrs_ranking.py", "tfrs",
              ["--epochs", "3"] if args.quick else [])):
         rows.append(run_peer(name, script, env, files["npz"], args.peers, extra, args.seed))

@@ -35,6 +35,7 @@ def test_movielens_quick(tmp_path):
                  "keras_o2v, tuned on validation"):
         assert rows[name]["test_rmse"] > 0
     assert rows["scikit-surprise SVD"]["test_rmse"] is None  # --peers none
+    assert rows["scikit-surprise SVD, tuned on validation"]["test_rmse"] is None
     assert "skipped" in rows["TFRS ranking model"]["notes"]
 
 
