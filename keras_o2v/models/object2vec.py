@@ -165,12 +165,11 @@ class Object2Vec(keras.Model):
 
         When `compile()` used the hyperparameters' optimizer and
         `learning_rate_decay` is below 1, a `LearningRateDecay` callback is added
-        to `callbacks` (epoch numbers count from `initial_epoch`, so a resumed
-        run keeps the schedule).
+        to `callbacks`: epoch `e` (as Keras numbers it, so a run resumed with
+        `initial_epoch` keeps the schedule) trains at `learning_rate * decay ** e`.
         """
         arguments = inspect.signature(keras.Model.fit).bind(self, x, y, *args, **kwargs).arguments
         arguments.pop("self")
-        arguments.update(arguments.pop("kwargs", {}))
         if isinstance(x, tf.data.Dataset):
             arguments.setdefault("shuffle", False)
         if getattr(self, "_decays_learning_rate", False):
