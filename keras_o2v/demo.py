@@ -29,10 +29,10 @@ DEFAULT_HYPERPARAMETERS = {
     "enc0_max_seq_len": 1, "enc1_max_seq_len": 1,
     "enc0_token_embedding_dim": 128, "enc1_token_embedding_dim": 128,
     "comparator_list": "hadamard, concat",
-    "mlp_layers": 1, "mlp_dim": 256, "mlp_activation": "relu", "dropout": 0.5,
-    "weight_decay": 0.1, "output_layer": "mean_squared_error", "optimizer": "adam",
-    "learning_rate": 0.002, "mini_batch_size": 512, "epochs": 40,
-    "early_stopping_patience": 3, "early_stopping_tolerance": 0.001,
+    "mlp_layers": 1, "mlp_dim": 256, "mlp_activation": "relu", "dropout": 0.4,
+    "weight_decay": 0.6, "output_layer": "mean_squared_error", "optimizer": "adam",
+    "learning_rate": 0.002, "learning_rate_decay": 0.9, "mini_batch_size": 512, "epochs": 40,
+    "early_stopping_patience": 3, "early_stopping_tolerance": 0.0001,
 }
 WELL_KNOWN_MOVIE = 50  # "Star Wars (1977)" in MovieLens 100k
 
