@@ -157,6 +157,9 @@ def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(tmp_path, chan
         assert f"REPLICAS {count}" in run.stdout
         line = next(text for text in run.stdout.splitlines() if text.startswith("RESULT "))
         results[count] = json.loads(line[len("RESULT "):])
+        line = next(text for text in run.stdout.splitlines() if text.startswith("LEARNING_RATE "))
+        kept = json.loads(line[len("LEARNING_RATE "):])  # the kept epoch's rate, from its checkpoint
+        assert kept["rate"] == pytest.approx(0.01 * 0.7 ** kept["best_epoch"], rel=1e-5)
     # Same global batch and seed; only the float summation order differs across replicas.
     assert results[2]["validation:accuracy"] == pytest.approx(results[1]["validation:accuracy"], abs=0.02)
     assert results[2]["validation:cross_entropy"] == pytest.approx(
