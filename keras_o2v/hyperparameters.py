@@ -50,8 +50,8 @@ AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
 # hyperparameter map runs unchanged, and ignored.
 IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_objective_metric")
 
-# keras_o2v's own hyperparameters, beyond SageMaker's: name -> default.
-EXTENSIONS = {"learning_rate_decay": 1.0}
+# keras_o2v's own hyperparameters, beyond SageMaker's (defaults on the dataclass).
+EXTENSIONS = ("learning_rate_decay",)
 
 # Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
 _ENCODER_FIELDS = {
@@ -250,7 +250,7 @@ class Hyperparameters:
         out = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value is None or EXTENSIONS.get(field.name, object()) == value:
+            if value is None or (field.name in EXTENSIONS and value == field.default):
                 continue
             out[field.name] = list(value) if isinstance(value, tuple) else value
         return out
