@@ -19,7 +19,12 @@ equal, otherwise construction fails (no silent precedence).
 
 keras_o2v extensions (not SageMaker hyperparameters, listed in `EXTENSIONS`):
 `learning_rate_decay` multiplies the learning rate by that factor after every
-epoch (1.0, the default, keeps it constant as SageMaker does). `to_dict` leaves
+epoch (1.0, the default, keeps it constant as SageMaker does). `encN_pooling`
+chooses how a `pooled_embedding` encoder combines its token vectors: `mean` (the
+default, SageMaker's), `sum`, `sqrtn` or `first_plus_sqrtn` (see
+`keras_o2v.layers.PooledEmbeddingEncoder`); enc1 inherits it like any `enc1_*`
+value, and setting it to anything but `mean` for an hcnn or bilstm encoder is an
+error. `to_dict` leaves
 an extension out while it has its default, so a map written by keras_o2v stays
 valid for SageMaker unless an extension is in use.
 
@@ -45,13 +50,14 @@ OUTPUT_LAYERS = ("softmax", "mean_squared_error")
 STORAGE_TYPES = ("dense", "row_sparse")
 ROW_SPARSE_OPTIMIZERS = ("adam", "adagrad", "sgd")
 AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
+POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn")
 
 # Infrastructure knobs of the SageMaker container; accepted so that a SageMaker
 # hyperparameter map runs unchanged, and ignored.
 IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_objective_metric")
 
 # keras_o2v's own hyperparameters, beyond SageMaker's (defaults on the dataclass).
-EXTENSIONS = ("learning_rate_decay",)
+EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling")
 
 # Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
 _ENCODER_FIELDS = {
@@ -64,6 +70,7 @@ _ENCODER_FIELDS = {
     "pretrained_embedding_file": ("", "filename", None),
     "vocab_file": ("", "filename", None),
     "freeze_pretrained_embedding": (True, "bool", None),
+    "pooling": ("mean", "choice", POOLINGS),
 }
 
 # Global fields: name -> (kind, allowed). Defaults live on the dataclass.
@@ -106,6 +113,7 @@ class EncoderSettings:
         pretrained_embedding_file: file name in the auxiliary channel, or "".
         vocab_file: file name in the auxiliary channel, or "".
         freeze_pretrained_embedding: keep pretrained vectors fixed.
+        pooling: how `pooled_embedding` combines token vectors (`POOLINGS`).
         inherited: names of the fields copied from enc0.
     """
 
@@ -119,6 +127,7 @@ class EncoderSettings:
     pretrained_embedding_file: str
     vocab_file: str
     freeze_pretrained_embedding: bool
+    pooling: str = "mean"
     inherited: Tuple[str, ...] = ()
 
     def output_dim(self, enc_dim):
@@ -164,6 +173,7 @@ class Hyperparameters:
     early_stopping_tolerance: float = 0.01
     enc_dim: int = 4096
     enc0_network: str = "hcnn"
+    enc0_pooling: str = "mean"
     enc0_cnn_filter_width: int = 3
     enc0_freeze_pretrained_embedding: bool = True
     enc0_layers: Union[str, int] = "auto"
@@ -171,6 +181,7 @@ class Hyperparameters:
     enc0_token_embedding_dim: int = 300
     enc0_vocab_file: str = ""
     enc1_network: str = "enc0"
+    enc1_pooling: Optional[str] = None
     enc1_cnn_filter_width: Optional[int] = None
     enc1_freeze_pretrained_embedding: Optional[bool] = None
     enc1_layers: Optional[Union[str, int]] = None
@@ -319,6 +330,12 @@ class Hyperparameters:
                         f"{enc1.describe(field)}."
                     )
         _check_pretrained(self, enc0, enc1)
+        for enc in (enc0, enc1):
+            if enc.pooling != "mean" and enc.network != "pooled_embedding":
+                raise HyperparameterError(
+                    f"{enc.describe('pooling')} applies only to enc{enc.side}_network="
+                    f"pooled_embedding, but {enc.describe('network')}. Leave it at mean."
+                )
         if self.token_embedding_storage_type == "row_sparse" and \
                 self.optimizer not in ROW_SPARSE_OPTIMIZERS:
             raise HyperparameterError(

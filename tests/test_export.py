@@ -87,8 +87,17 @@ def test_cudnn_check_catches_a_cudnn_graph(tmp_path):
     assert cudnn_ops(str(tmp_path)) == ["CudnnRNNV3"]
 
 
-def test_tf1_session_loader_like_tf_serving(bilstm_export):
-    model, path = bilstm_export
+@pytest.fixture(scope="module")
+def first_plus_sqrtn_export(tmp_path_factory):
+    """A pooled enc0 with SVD++-style pooling: the keras_o2v extension must export too."""
+    base = tmp_path_factory.mktemp("pooled")
+    model = tiny_model("pooled_embedding", enc0_pooling="first_plus_sqrtn")
+    return model, export_saved_model(model, base)
+
+
+@pytest.mark.parametrize("export", ["bilstm_export", "first_plus_sqrtn_export"])
+def test_tf1_session_loader_like_tf_serving(export, request):
+    model, path = request.getfixturevalue(export)
     in0, in1 = random_pairs(5, seed=3)
     feeds = {"in0": pad_sequences(in0), "in1": pad_sequences(in1)}
     with tf.compat.v1.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as sess:

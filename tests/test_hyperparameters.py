@@ -125,3 +125,35 @@ def test_learning_rate_decay_is_an_extension_left_out_of_the_map_at_its_default(
     assert Hyperparameters.from_dict(hp.to_dict()) == hp
     with pytest.raises(HyperparameterError, match=r"'learning_rate_decay'.*\[0.01, 1.0\]"):
         Hyperparameters.from_dict({**REQUIRED, "learning_rate_decay": "1.5"})
+
+
+POOLED = {**REQUIRED, "enc0_network": "pooled_embedding"}
+
+
+def test_pooling_is_an_extension_inherited_by_enc1_and_left_out_at_mean():
+    hp = Hyperparameters.from_dict(POOLED)
+    assert hp.encoder(0).pooling == hp.encoder(1).pooling == "mean"
+    assert "enc0_pooling" not in hp.to_dict() and "enc1_pooling" not in hp.to_dict()
+    hp = Hyperparameters.from_dict({**POOLED, "enc0_pooling": "first_plus_sqrtn"})
+    assert hp.encoder(1).pooling == "first_plus_sqrtn" and "pooling" in hp.encoder(1).inherited
+    assert hp.to_dict()["enc0_pooling"] == "first_plus_sqrtn"
+    assert Hyperparameters.from_dict(hp.to_dict()) == hp
+    # an explicit enc1 network takes the default, unless enc1_pooling says otherwise
+    explicit = {**POOLED, "enc0_pooling": "sum", "enc1_network": "pooled_embedding"}
+    assert Hyperparameters.from_dict(explicit).encoder(1).pooling == "mean"
+    assert Hyperparameters.from_dict({**explicit, "enc1_pooling": "sqrtn"}).encoder(1).pooling \
+        == "sqrtn"
+
+
+def test_pooling_must_be_known_and_only_for_pooled_embedding():
+    with pytest.raises(HyperparameterError, match="'enc0_pooling'.*first_plus_sqrtn"):
+        Hyperparameters.from_dict({**POOLED, "enc0_pooling": "max"})
+    with pytest.raises(HyperparameterError,
+                       match="enc0_pooling=sum applies only to enc0_network=pooled_embedding, "
+                             "but enc0_network=hcnn"):
+        Hyperparameters.from_dict({**REQUIRED, "enc0_pooling": "sum"})
+    with pytest.raises(HyperparameterError,
+                       match="enc1_pooling=sum applies only to enc1_network=pooled_embedding, "
+                             "but enc1_network=hcnn"):
+        Hyperparameters.from_dict({**POOLED, "enc1_network": "hcnn", "enc_dim": "300",
+                                   "enc1_pooling": "sum"})

@@ -20,6 +20,10 @@ def embedded_with_padding(batch=3, length=6, dim=8, extra=5):
 
 ENCODERS = {
     "pooled_embedding": lambda: layers.PooledEmbeddingEncoder(),
+    "pooled_embedding_sum": lambda: layers.PooledEmbeddingEncoder(pooling="sum"),
+    "pooled_embedding_sqrtn": lambda: layers.PooledEmbeddingEncoder(pooling="sqrtn"),
+    "pooled_embedding_first_plus_sqrtn":
+        lambda: layers.PooledEmbeddingEncoder(pooling="first_plus_sqrtn"),
     "hcnn": lambda: layers.HCNNEncoder(output_dim=10, num_layers=4, filter_width=3),
     "hcnn_even_width": lambda: layers.HCNNEncoder(output_dim=9, num_layers=2, filter_width=2),
     "bilstm": lambda: layers.BiLSTMEncoder(output_dim=9, num_layers=2),
@@ -56,6 +60,36 @@ def test_pooled_embedding_is_the_masked_mean():
     out = keras.ops.convert_to_numpy(layers.PooledEmbeddingEncoder()(x, mask=mask))
     np.testing.assert_allclose(out[1], x[1, :3].mean(axis=0), atol=1e-6)
     np.testing.assert_allclose(out[2], x[2, 0], atol=1e-6)
+
+
+def test_pooled_embedding_combiners_over_the_valid_tokens():
+    x, mask, _, _ = embedded_with_padding()  # valid lengths 6, 3, 1
+
+    def pooled(pooling):
+        encoder = layers.PooledEmbeddingEncoder(pooling=pooling)
+        return keras.ops.convert_to_numpy(encoder(x, mask=mask))
+
+    np.testing.assert_allclose(pooled("sum")[1], x[1, :3].sum(axis=0), atol=1e-5)
+    np.testing.assert_allclose(pooled("sqrtn")[1], x[1, :3].sum(axis=0) / np.sqrt(3), atol=1e-5)
+    np.testing.assert_allclose(pooled("first_plus_sqrtn")[0],
+                               x[0, 0] + x[0, 1:].sum(axis=0) / np.sqrt(5), atol=1e-5)
+    np.testing.assert_allclose(pooled("first_plus_sqrtn")[1],
+                               x[1, 0] + x[1, 1:3].sum(axis=0) / np.sqrt(2), atol=1e-5)
+    # one valid token: every combiner gives that token's vector
+    for pooling in ("mean", "sum", "sqrtn", "first_plus_sqrtn"):
+        np.testing.assert_allclose(pooled(pooling)[2], x[2, 0], atol=1e-6)
+
+
+def test_pooled_embedding_of_an_all_padding_row_is_zero():
+    x = np.ones((1, 4, 3), "float32")
+    for pooling in ("mean", "sum", "sqrtn", "first_plus_sqrtn"):
+        out = layers.PooledEmbeddingEncoder(pooling=pooling)(x, mask=np.zeros((1, 4), bool))
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(out), np.zeros((1, 3)))
+
+
+def test_pooled_embedding_rejects_an_unknown_pooling():
+    with pytest.raises(ValueError, match="pooling must be one of .*'max'"):
+        layers.PooledEmbeddingEncoder(pooling="max")
 
 
 def test_hcnn_output_width_levels_and_relu_features():

@@ -33,6 +33,26 @@ def test_keras_save_load_round_trip_gives_identical_predictions(tmp_path, networ
     np.testing.assert_allclose(clone.predict(PAIRS, verbose=0), expected, atol=1e-6)
 
 
+def test_first_plus_sqrtn_pooling_keeps_the_first_token_at_full_weight(tmp_path):
+    hp = small_hp("pooled_embedding", enc0_pooling="first_plus_sqrtn", enc_dim=8,
+                  enc1_network="pooled_embedding", enc1_pooling="mean",
+                  enc1_token_embedding_dim=8)
+    model = Object2Vec(hp)
+    model.compile()
+    table = model.get_layer("token_embedding0").embeddings.numpy()
+    in0 = [[3, 7, 9, 11, 12], [3]]
+    expected = np.stack([table[3] + table[[7, 9, 11, 12]].sum(axis=0) / 2.0, table[3]])
+    np.testing.assert_allclose(model.embed(in0=in0), expected, atol=1e-5)
+    in1 = [[5, 6]]
+    table1 = model.get_layer("token_embedding1").embeddings.numpy()
+    np.testing.assert_allclose(model.embed(in1=in1), table1[[5, 6]].mean(axis=0, keepdims=True),
+                               atol=1e-5)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.hyperparameters.enc0_pooling == "first_plus_sqrtn"
+    np.testing.assert_allclose(loaded.embed(in0=in0), expected, atol=1e-5)
+
+
 def test_architecture_matches_the_sagemaker_log():
     # spec §1.2: pooled 300-d, tied, hadamard, 2 x 512 relu MLP, 2 classes
     hp = Hyperparameters(enc0_max_seq_len=50, enc0_vocab_size=1000, enc0_network="pooled_embedding",

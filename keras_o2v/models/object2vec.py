@@ -18,7 +18,7 @@ from keras_o2v.optimizers import make_optimizer
 def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
     """The encoder layer for one side's `EncoderSettings`."""
     if settings.network == "pooled_embedding":
-        return PooledEmbeddingEncoder(name=name)
+        return PooledEmbeddingEncoder(pooling=settings.pooling, name=name)
     if settings.network == "hcnn":
         return HCNNEncoder(enc_dim, num_layers=settings.layers,
                            filter_width=settings.cnn_filter_width, name=name)
