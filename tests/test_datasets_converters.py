@@ -32,6 +32,32 @@ def test_ratings_records_regression_and_classification():
         list(converters.ratings_to_records(ratings([0], [1], [3])))
 
 
+def test_user_history_tokens_follow_the_user_id_without_colliding():
+    train = ratings([2, 1, 2, 2, 1], [5, 3, 4, 5, 9], [3, 4, 5, 1, 2])
+    history = converters.UserHistory(train, max_items=10, num_users=3)
+    assert history.offset == 4 and history.vocab_size == 4 + 9 + 1
+    assert history.items(2).tolist() == [4, 5]  # sorted, each item once
+    assert history.tokens(1) == [1, 4 + 3, 4 + 9]
+    assert history.tokens(3) == [3]  # a user with no training ratings: the id alone
+    test = ratings([2, 3], [7, 8], [4, 2])
+    assert list(converters.ratings_to_records(test, user_history=history)) == [
+        {"label": 4.0, "in0": [2, 8, 9], "in1": [7]},
+        {"label": 2.0, "in0": [3], "in1": [8]},
+    ]
+
+
+def test_user_history_keeps_a_seeded_subset_of_heavy_users():
+    train = ratings([1] * 50 + [2] * 3, list(range(1, 51)) + [1, 2, 3], [4] * 53)
+    history = converters.UserHistory(train, max_items=8, seed=3)
+    kept = history.items(1)
+    assert len(kept) == 8 and len(set(kept.tolist())) == 8 and (np.diff(kept) > 0).all()
+    assert set(kept.tolist()) <= set(range(1, 51)) and history.items(2).tolist() == [1, 2, 3]
+    assert converters.UserHistory(train, max_items=8, seed=3).items(1).tolist() == kept.tolist()
+    assert converters.UserHistory(train, max_items=8, seed=4).items(1).tolist() != kept.tolist()
+    with pytest.raises(ValueError, match="max_items"):
+        converters.UserHistory(train, max_items=0)
+
+
 def test_label_records_have_one_positive_and_distinct_wrong_negatives():
     docs, labels = [[5, 6], [7], [8, 9, 9]], [0, 3, 2]
     records = list(converters.documents_to_label_records(docs, labels, num_labels=4, negatives=3, seed=1))

@@ -8,6 +8,7 @@ result under `~/.cache/keras_o2v` (or `$KERAS_O2V_CACHE`, or `cache_dir=`).
 from keras_o2v.datasets._cache import FileCheck, Source, cache_root, clear_cache
 from keras_o2v.datasets._text import build_vocabulary, encode, tokenize
 from keras_o2v.datasets.converters import (
+    UserHistory,
     documents_to_label_records,
     documents_to_retrieval_records,
     ratings_to_records,
@@ -19,7 +20,7 @@ from keras_o2v.datasets.movielens_split import split_ratings
 from keras_o2v.datasets.newsgroups import Newsgroups, newsgroups20
 
 __all__ = [
-    "FileCheck", "MovieLens100k", "Newsgroups", "Ratings", "Source", "WordVectors",
+    "FileCheck", "MovieLens100k", "Newsgroups", "Ratings", "Source", "UserHistory", "WordVectors",
     "build_vocabulary", "cache_root", "clear_cache", "documents_to_label_records",
     "documents_to_retrieval_records", "encode", "glove_6b_100d", "movielens_100k",
     "newsgroups20", "ratings_to_records", "split_ratings", "tokenize", "write_jsonl",

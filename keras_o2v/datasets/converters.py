@@ -13,17 +13,21 @@ from keras_o2v.atomic_files import atomic_write
 TASKS = ("regression", "classification")
 
 
-def ratings_to_records(ratings, task="regression", threshold=3):
+def ratings_to_records(ratings, task="regression", threshold=3, user_history=None):
     """Yields one `(user, item)` record per rating.
 
     MovieLens ids already start at 1, so they are used unchanged (`in0=[user_id]`,
     `in1=[item_id]`); `enc0_vocab_size = max user id + 1`, likewise for items.
+    With `user_history` (from `rated_items`), `in0` is the user id followed by
+    the user's history tokens: SVD++'s user, to pool with
+    `enc0_pooling=first_plus_sqrtn`.
 
     Args:
         ratings: a `Ratings` (arrays `user_id`, `item_id`, `rating`).
         task: `"regression"` (label = the rating as a float) or `"classification"`
             (label = 1 if `rating > threshold` else 0).
         threshold: the classification threshold (SageMaker's notebook uses 3).
+        user_history: optional `UserHistory`; a user missing from it gets no history.
 
     Example:
     >>> next(ratings_to_records(ml.ratings, task="classification"))  # doctest: +SKIP
@@ -35,7 +39,62 @@ def ratings_to_records(ratings, task="regression", threshold=3):
         if user < 1 or item < 1:
             raise ValueError(f"ids must be >= 1 (0 is padding), got user {user}, item {item}.")
         label = float(rating) if task == "regression" else int(rating > threshold)
-        yield {"label": label, "in0": [int(user)], "in1": [int(item)]}
+        in0 = [int(user)] if user_history is None else user_history.tokens(int(user))
+        yield {"label": label, "in0": in0, "in1": [int(item)]}
+
+
+class UserHistory:
+    """The items each user rated, as extra `in0` tokens after the user id.
+
+    Item `j` of a history is the token `offset + j`, with `offset` = the largest user
+    id + 1, so user ids and history items share enc0's table without colliding:
+    `enc0_vocab_size = vocab_size` and `enc0_max_seq_len = max_items + 1`.
+
+    Build it from the training ratings only: a history that contains validation or
+    test ratings tells the model which items the user went on to rate.
+
+    Args:
+        ratings: the `Ratings` to read the histories from (the training split).
+        max_items: keep at most this many items per user: a random subset (seeded),
+            so a heavy user's history is as long as `max_items` and no longer.
+        seed: seed of that subset.
+        num_users: the largest user id of all splits (default: the largest in
+            `ratings`), so users who appear only in validation or test still fit.
+        num_items: the largest item id of all splits (default: the largest in
+            `ratings`).
+
+    Example:
+    >>> history = UserHistory(train, max_items=64)  # doctest: +SKIP
+    >>> write_jsonl(ratings_to_records(test, user_history=history), "test.jsonl")  # doctest: +SKIP
+    """
+
+    def __init__(self, ratings, max_items=64, seed=0, num_users=None, num_items=None):
+        if max_items < 1:
+            raise ValueError(f"max_items must be >= 1, got {max_items}.")
+        users, items = np.asarray(ratings.user_id), np.asarray(ratings.item_id)
+        self.max_items = int(max_items)
+        self.offset = int(max(num_users or 0, users.max(initial=0))) + 1
+        self.vocab_size = self.offset + int(max(num_items or 0, items.max(initial=0))) + 1
+        self._items = {}
+        if len(users) == 0:
+            return
+        rng = np.random.default_rng(seed)
+        order = np.argsort(users, kind="stable")
+        users, items = users[order], items[order]
+        starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+        for user, chunk in zip(users[starts], np.split(items, starts[1:])):
+            chosen = np.unique(chunk)
+            if len(chosen) > self.max_items:
+                chosen = np.sort(rng.choice(chosen, self.max_items, replace=False))
+            self._items[int(user)] = chosen
+
+    def items(self, user):
+        """The item ids kept for `user`, sorted (empty when the user rated none)."""
+        return self._items.get(int(user), np.zeros(0, np.int64))
+
+    def tokens(self, user):
+        """`in0` for `user`: the user id, then `offset + item` for every kept item."""
+        return [int(user)] + (self.items(user) + self.offset).tolist()
 
 
 def documents_to_label_records(documents, labels, num_labels, negatives=1, seed=0):
