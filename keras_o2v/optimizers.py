@@ -16,14 +16,17 @@ sparse token-table gradients update only the touched rows and their slots.
 
 import keras
 
+from keras_o2v import summed_row_optimizers
 from keras_o2v.errors import HyperparameterError
 from keras_o2v.lazy_optimizers import LAZY_OPTIMIZERS
 
+# Under `dense` storage: Keras' optimizers, with the repeated rows of a token
+# table's sparse gradient summed before the update (see `summed_row_optimizers`).
 _OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "adagrad": keras.optimizers.Adagrad,
-    "adadelta": keras.optimizers.Adadelta,
-    "rmsprop": keras.optimizers.RMSprop,
+    "adam": summed_row_optimizers.Adam,
+    "adagrad": summed_row_optimizers.Adagrad,
+    "adadelta": summed_row_optimizers.Adadelta,
+    "rmsprop": summed_row_optimizers.RMSprop,
     "sgd": keras.optimizers.SGD,
 }
 

@@ -1,0 +1,58 @@
+"""Keras optimizers that sum repeated rows of a sparse gradient before updating.
+
+A token table's gradient is a `tf.IndexedSlices` with one row per id *occurrence*
+in the batch, so an id seen k times appears k times. Keras 3 (TensorFlow backend)
+applies element-wise ops to the rows of an `IndexedSlices` as they are:
+`ops.square(gradient)` squares each occurrence, and the rows are summed only when
+the result is densified. Adam, Adagrad, Adadelta and RMSprop then accumulate
+`g_1**2 + ... + g_k**2` instead of `(g_1 + ... + g_k)**2` for that row: the
+second moment of every token that repeats within a batch (a popular movie, a
+frequent word, a user with many ratings) is too small, and its steps too large,
+by up to sqrt(k). These subclasses sum repeated rows first (as TF1's optimizers
+did with `_deduplicate_indexed_slices`), so the update is exactly the update of
+the dense gradient; dense gradients pass through unchanged. Summing happens in
+`update_step`, after the cross-replica reduction of `tf.distribute` strategies,
+which concatenates the replicas' rows.
+
+The classes keep their parents' slot variables and configs, so optimizer state
+saved by the parent class loads into them; they are registered for Keras
+serialization. SGD needs no such class: its update is linear in the gradient.
+
+Example:
+>>> optimizer = keras_o2v.summed_row_optimizers.Adam(learning_rate=0.002)  # doctest: +SKIP
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_o2v.lazy_optimizers import unique_rows
+
+
+class SumRepeatedRowsMixin:
+    """Sums the rows of a `tf.IndexedSlices` gradient per row id before `update_step`."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        if isinstance(gradient, tf.IndexedSlices):
+            rows, values = unique_rows(gradient)
+            gradient = tf.IndexedSlices(values, rows, gradient.dense_shape)
+        return super().update_step(gradient, variable, learning_rate)
+
+
+@keras.saving.register_keras_serializable(package="keras_o2v")
+class Adam(SumRepeatedRowsMixin, keras.optimizers.Adam):
+    """`keras.optimizers.Adam` with repeated sparse-gradient rows summed first."""
+
+
+@keras.saving.register_keras_serializable(package="keras_o2v")
+class Adagrad(SumRepeatedRowsMixin, keras.optimizers.Adagrad):
+    """`keras.optimizers.Adagrad` with repeated sparse-gradient rows summed first."""
+
+
+@keras.saving.register_keras_serializable(package="keras_o2v")
+class Adadelta(SumRepeatedRowsMixin, keras.optimizers.Adadelta):
+    """`keras.optimizers.Adadelta` with repeated sparse-gradient rows summed first."""
+
+
+@keras.saving.register_keras_serializable(package="keras_o2v")
+class RMSprop(SumRepeatedRowsMixin, keras.optimizers.RMSprop):
+    """`keras.optimizers.RMSprop` with repeated sparse-gradient rows summed first."""

@@ -1,0 +1,54 @@
+"""Repeated rows of a sparse gradient: keras_o2v's optimizers update as for the dense gradient."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_o2v import summed_row_optimizers
+from keras_o2v.models import Object2Vec
+
+ROWS = tf.constant([4, 1, 4, 4, 0])  # row 4 three times, as an id repeated in a batch
+VALUES = tf.constant(np.random.default_rng(0).normal(size=(5, 3)), tf.float32)
+SPARSE = tf.IndexedSlices(VALUES, ROWS, tf.constant([6, 3]))
+DENSE = tf.convert_to_tensor(SPARSE)  # sums the repeated rows
+PAIRS = [("Adam", keras.optimizers.Adam), ("Adagrad", keras.optimizers.Adagrad),
+         ("Adadelta", keras.optimizers.Adadelta), ("RMSprop", keras.optimizers.RMSprop)]
+
+
+def run(optimizer, gradient, steps=3):
+    variable = keras.Variable(np.ones((6, 3), np.float32))
+    for _ in range(steps):
+        optimizer.apply([gradient], [variable])
+    return keras.ops.convert_to_numpy(variable)
+
+
+@pytest.mark.parametrize("name, parent", PAIRS)
+def test_a_sparse_gradient_with_repeated_rows_updates_like_its_dense_sum(name, parent):
+    ours = getattr(summed_row_optimizers, name)
+    assert issubclass(ours, parent)
+    np.testing.assert_allclose(run(ours(learning_rate=0.1), SPARSE),
+                               run(parent(learning_rate=0.1), DENSE), rtol=1e-5, atol=1e-6)
+
+
+def test_stock_keras_adam_squares_each_repeat_which_is_why_these_classes_exist():
+    # If this starts failing, Keras sums repeated rows itself and the classes can go.
+    stock = run(keras.optimizers.Adam(learning_rate=0.1), SPARSE)
+    exact = run(keras.optimizers.Adam(learning_rate=0.1), DENSE)
+    np.testing.assert_allclose(stock[[0, 1, 2, 3, 5]], exact[[0, 1, 2, 3, 5]], atol=1e-6)
+    assert np.abs(stock[4] - exact[4]).max() > 1e-3  # only the repeated row is off
+
+
+def test_compiled_models_use_them_and_save_and_load_them(tmp_path):
+    model = Object2Vec({"enc0_max_seq_len": 3, "enc0_vocab_size": 9,
+                        "enc0_network": "pooled_embedding", "enc0_token_embedding_dim": 4,
+                        "optimizer": "rmsprop", "output_layer": "mean_squared_error"})
+    model.compile()
+    assert type(model.optimizer) is summed_row_optimizers.RMSprop
+    ids = np.array([[1, 2, 2], [2, 2, 0]])
+    model.fit({"in0": ids, "in1": ids}, np.array([1.0, 2.0]), epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert type(loaded.optimizer) is summed_row_optimizers.RMSprop
+    np.testing.assert_allclose(loaded.predict({"in0": ids, "in1": ids}, verbose=0),
+                               model.predict({"in0": ids, "in1": ids}, verbose=0), atol=1e-6)
