@@ -32,7 +32,7 @@ def test_movielens_quick(tmp_path):
     rows = {row["model"]: row for row in json.loads(out.read_text())}
     assert "| model | test RMSE | fit time (s) | notes |" in stdout
     for name in ("global mean", "per-user mean", "keras_o2v, SageMaker notebook hp",
-                 "keras_o2v, tuned on validation"):
+                 "keras_o2v, tuned on validation", "keras_o2v, tuned, user = id + rated movies"):
         assert rows[name]["test_rmse"] > 0
     assert rows["scikit-surprise SVD"]["test_rmse"] is None  # --peers none
     assert rows["scikit-surprise SVD, tuned on validation"]["test_rmse"] is None
@@ -42,11 +42,16 @@ def test_movielens_quick(tmp_path):
 def test_newsgroups_quick(tmp_path):
     out = tmp_path / "rows.json"
     stdout = run_benchmark("newsgroups.py", "--quick", "--only", "svm,hcnn+glove,bilstm",
-                           "--work-dir", str(tmp_path / "work"), "--json", str(out))
+                           "--dropout", "0.1", "--work-dir", str(tmp_path / "work"),
+                           "--json", str(out))
     rows = json.loads(out.read_text())
     assert [row["model"] for row in rows] == [
         "TF-IDF + LinearSVC (scikit-learn)", "keras_o2v hcnn+glove", "keras_o2v bilstm"]
     assert all(0 <= row["test_accuracy"] <= 1 for row in rows)
+    for row in rows[1:]:
+        assert row["dropout"] == 0.1
+        assert 0 <= row["validation_accuracy"] <= 1
+        assert "dropout 0.1;" in row["notes"]
     assert "| model | test accuracy | fit time (s) | notes |" in stdout
     assert '"glove_words_found": ' in stdout
 
