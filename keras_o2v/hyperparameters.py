@@ -24,9 +24,8 @@ chooses how a `pooled_embedding` encoder combines its token vectors: `mean` (the
 default, SageMaker's), `sum`, `sqrtn` or `first_plus_sqrtn` (see
 `keras_o2v.layers.PooledEmbeddingEncoder`); enc1 inherits it like any `enc1_*`
 value, and setting it to anything but `mean` for an hcnn or bilstm encoder is an
-error. `to_dict` leaves
-an extension out while it has its default, so a map written by keras_o2v stays
-valid for SageMaker unless an extension is in use.
+error. `to_dict` leaves an extension out while it has its default, so a map
+written by keras_o2v stays valid for SageMaker unless an extension is in use.
 
 `token_embedding_storage_type=row_sparse` allows only `optimizer` adam,
 adagrad or sgd (SageMaker's rule; these have lazy row-wise variants) and switches
