@@ -41,6 +41,7 @@ Usage:
     python benchmarks/newsgroups.py --only bilstm,bilstm+glove --epochs 4
     python benchmarks/newsgroups.py --only hcnn,hcnn+glove --enc-dim 512
     python benchmarks/newsgroups.py --only hcnn,hcnn+glove --dropout 0
+    python benchmarks/newsgroups.py --only pooled --learning-rate 0.005
 """
 
 import argparse
@@ -111,6 +112,8 @@ def main(argv=None):
                         help="override enc_dim (hcnn/bilstm width and the label table's)")
     parser.add_argument("--dropout", type=float, default=None,
                         help="override the dropout of the keras_o2v rows")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="override the learning rate of the keras_o2v rows")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if args.epochs is not None:
@@ -119,6 +122,8 @@ def main(argv=None):
         settings = {**settings, "enc_dim": args.enc_dim}
     if args.dropout is not None:
         settings = {**settings, "dropout": args.dropout}
+    if args.learning_rate is not None:
+        settings = {**settings, "learning_rate": args.learning_rate}
     work = args.work_dir or tempfile.mkdtemp(prefix="o2v-newsgroups-")
     os.makedirs(work, exist_ok=True)
 
