@@ -49,6 +49,8 @@ OUTPUT_LAYERS = ("softmax", "mean_squared_error")
 STORAGE_TYPES = ("dense", "row_sparse")
 ROW_SPARSE_OPTIMIZERS = ("adam", "adagrad", "sgd")
 AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
+# pooled_embedding combiners: "mean" is SageMaker's; "sum" and "sqrtn" those of
+# `tf.nn.embedding_lookup_sparse`; "first_plus_sqrtn" is SVD++'s user vector.
 POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn")
 
 # Infrastructure knobs of the SageMaker container; accepted so that a SageMaker

@@ -18,7 +18,7 @@ def ratings_to_records(ratings, task="regression", threshold=3, user_history=Non
 
     MovieLens ids already start at 1, so they are used unchanged (`in0=[user_id]`,
     `in1=[item_id]`); `enc0_vocab_size = max user id + 1`, likewise for items.
-    With `user_history` (from `rated_items`), `in0` is the user id followed by
+    With a `user_history` (a `UserHistory`), `in0` is the user id followed by
     the user's history tokens: SVD++'s user, to pool with
     `enc0_pooling=first_plus_sqrtn`.
 

@@ -4,11 +4,8 @@ import keras
 from keras import ops
 
 from keras_o2v.hyperparameters import POOLINGS
-from keras_o2v.layers.masked_pooling import masked_mean
+from keras_o2v.layers.masked_pooling import masked_mean, masked_sqrtn, masked_sum
 from keras_o2v.layers.sequence_encoder import SequenceEncoder
-
-# "mean" is SageMaker's pooled_embedding; "sum" and "sqrtn" are the combiners of
-# `tf.nn.embedding_lookup_sparse`; "first_plus_sqrtn" is SVD++'s user vector.
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
@@ -45,24 +42,13 @@ class PooledEmbeddingEncoder(SequenceEncoder):
         self.pooling = pooling
 
     def encode(self, inputs, mask):
-        if self.pooling == "mean":
-            return masked_mean(inputs, mask)
         if self.pooling == "first_plus_sqrtn":
             first = inputs[:, 0] * ops.cast(mask[:, :1], inputs.dtype)
-            return first + _sum_over_sqrt_count(inputs[:, 1:], mask[:, 1:])
-        if self.pooling == "sqrtn":
-            return _sum_over_sqrt_count(inputs, mask)
-        return ops.sum(inputs * _weights(mask, inputs.dtype), axis=1)
+            return first + masked_sqrtn(inputs[:, 1:], mask[:, 1:])
+        return _POOL[self.pooling](inputs, mask)
 
     def get_config(self):
         return {**super().get_config(), "pooling": self.pooling}
 
 
-def _weights(mask, dtype):
-    return ops.expand_dims(ops.cast(mask, dtype), -1)
-
-
-def _sum_over_sqrt_count(x, mask):
-    weights = _weights(mask, x.dtype)
-    count = ops.sum(weights, axis=1)
-    return ops.sum(x * weights, axis=1) / ops.sqrt(ops.maximum(count, 1.0))
+_POOL = {"mean": masked_mean, "sum": masked_sum, "sqrtn": masked_sqrtn}
