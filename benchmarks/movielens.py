@@ -109,8 +109,8 @@ SEARCH = [
 # see benchmarks/RESULTS.md.
 TUNED = dict(SEARCH[8])
 
-# TUNED on users written as id + rated movies; the pooling and the epoch limit were chosen
-# on validation (benchmarks/RESULTS.md).
+# TUNED on users written as id + rated movies; the representation and the pooling were
+# chosen on validation (benchmarks/RESULTS.md).
 USER_HISTORY_ITEMS = 64
 TUNED_HISTORY = {**TUNED, "enc0_pooling": "first_plus_sqrtn"}
 
