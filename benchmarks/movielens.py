@@ -12,8 +12,10 @@ Rows of the table, all fitted in the same process run, one after another:
 - scikit-surprise SVD with its defaults, and tuned on validation by a grid search
   (`peers/surprise_svd.py --tune`; separate virtualenv, see `benchmarks/envs.py`);
 - TensorFlow Recommenders' ranking-tutorial model (separate virtualenv, Keras 2);
-- keras_o2v with the hyperparameters of SageMaker's MovieLens notebook (spec 7.1);
-- keras_o2v with the best hyperparameters found on the validation split (`TUNED`;
+- keras_o2v with the hyperparameters of SageMaker's MovieLens notebook
+  (`keras_o2v.presets.SAGEMAKER_MOVIELENS`);
+- keras_o2v with the best hyperparameters found on the validation split (`TUNED`,
+  `keras_o2v.presets.MOVIELENS_RATING`;
   `--search` reruns that search, which only ever looks at validation MSE);
 - keras_o2v with `TUNED_HISTORY`: the same network, but each user written as the user
   id followed by up to `USER_HISTORY_ITEMS` movies the user rated in train
@@ -49,21 +51,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import envs  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_o2v import datasets  # noqa: E402
+from keras_o2v import datasets, presets  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# SageMaker's MovieLens notebook, task 1 (spec 7.1), verbatim.
-SAGEMAKER = {
-    "enc0_network": "pooled_embedding", "enc1_network": "pooled_embedding",
-    "enc0_max_seq_len": "1", "enc1_max_seq_len": "1",
-    "enc0_token_embedding_dim": "300", "enc1_token_embedding_dim": "300",
-    "enc_dim": "1024", "mlp_layers": "1", "mlp_dim": "256", "mlp_activation": "tanh",
-    "output_layer": "mean_squared_error", "optimizer": "adam", "learning_rate": "0.001",
-    "mini_batch_size": "64", "epochs": "20", "early_stopping_patience": "3",
-    "early_stopping_tolerance": "0.01", "bucket_width": "0", "num_classes": "2",
-    "enc0_layers": "auto", "enc1_layers": "auto", "enc0_cnn_filter_width": "3",
-}
+SAGEMAKER = presets.SAGEMAKER_MOVIELENS
 
 # The hand-written search: each entry overrides SAGEMAKER; the winner is chosen on
 # validation MSE only (test is never looked at). Ideas: smaller tables and dropout on the
@@ -97,17 +89,12 @@ SEARCH = [
      "comparator_list": "hadamard, concat", "mlp_layers": "1", "mlp_dim": "256",
      "mlp_activation": "relu", "dropout": "0.5", "weight_decay": "0.4",
      "learning_rate_decay": "0.9", "early_stopping_tolerance": "0.0001"},
-    # SEARCH[7] with less dropout and more weight decay.
-    {**_COMMON, "enc0_token_embedding_dim": "128", "enc1_token_embedding_dim": "128",
-     "comparator_list": "hadamard, concat", "mlp_layers": "1", "mlp_dim": "256",
-     "mlp_activation": "relu", "dropout": "0.4", "weight_decay": "0.6",
-     "learning_rate_decay": "0.9", "early_stopping_tolerance": "0.0001"},
+    # SEARCH[7] with less dropout and more weight decay: keras_o2v.presets.MOVIELENS_RATING.
+    presets.MOVIELENS_RATING,
 ]
 
-# The winner of SEARCH on validation, used without --search: SEARCH[8] (validation RMSE
-# 0.9025, against 0.9039 for SEARCH[7] and 0.9151 for SEARCH[6], the previous winner);
-# see benchmarks/RESULTS.md.
-TUNED = dict(SEARCH[8])
+# The winner of SEARCH on validation (benchmarks/RESULTS.md), used without --search.
+TUNED = presets.MOVIELENS_RATING
 
 # TUNED on users written as id + rated movies; the representation and the pooling were
 # chosen on validation (benchmarks/RESULTS.md).
@@ -153,7 +140,7 @@ def main(argv=None):
                         files, work, args.seed))
     if args.search:
         rows.append(search(files, work, args.seed, overrides, incumbent=rows[-1]))
-    elif TUNED:
+    else:
         rows.append(run_o2v("keras_o2v, tuned on validation", {**SAGEMAKER, **TUNED, **overrides},
                             files, work, args.seed))
     rows.append(run_o2v("keras_o2v, tuned, user = id + rated movies",

@@ -29,10 +29,6 @@ Vocabulary: train-portion tokens seen at least twice, at most 30,000.
 
 GloVe goes in through the SageMaker hyperparameters (`enc0_pretrained_embedding_file`,
 `enc0_vocab_file` in the auxiliary folder, with a GloVe file trimmed to the vocabulary).
-When this checkout's keras_o2v lacks `keras_o2v.pretrained.tables` (the loader behind
-those hyperparameters), the benchmark loads the same two files itself, with
-`keras_o2v.pretrained`'s readers, and assigns the table before training (see
-`_pretrained_fallback`); the printed settings say which path was used.
 
 Usage:
     python benchmarks/newsgroups.py            # full run, prints settings and the table
@@ -45,7 +41,6 @@ Usage:
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -57,7 +52,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from keras_o2v import datasets  # noqa: E402
+from keras_o2v import datasets, preprocessing  # noqa: E402
 
 NUM_LABELS = 20
 FULL = {
@@ -129,9 +124,7 @@ def main(argv=None):
 
     data = synthetic_corpus(args.seed, settings["token_dim"]) if args.quick else load_corpus()
     split = prepare(data, settings, work, args.quick, args.seed)
-    loader = "keras_o2v.pretrained.tables" if has_tables_loader() else \
-        "benchmark fallback (keras_o2v.pretrained.tables missing)"
-    print("settings: " + json.dumps({**settings, "glove_loader": loader,
+    print("settings: " + json.dumps({**settings,
                                      "glove_words_found": split["glove_found"],
                                      "vocab_size": split["vocab_size"],
                                      "train_docs": len(split["train_docs"]),
@@ -202,21 +195,21 @@ def prepare(data, settings, work, quick, seed):
     order = rng.permutation(count)
     num_validation = int(round(settings["validation_fraction"] * count))
     validation_rows, train_rows = np.sort(order[:num_validation]), np.sort(order[num_validation:])
-    train_tokens = [datasets.tokenize(data["train_texts"][i]) for i in train_rows]
-    vocab = datasets.build_vocabulary(train_tokens, min_count=1 if quick else 2,
-                                      max_size=settings["max_vocab"])
+    tokenizer = preprocessing.Tokenizer(preprocessing.ALPHANUMERIC_WORDS)
+    train_texts = [data["train_texts"][i] for i in train_rows]
+    vocab = preprocessing.build_vocabulary(train_texts, min_count=1 if quick else 2,
+                                           max_size=settings["max_vocab"], tokenizer=tokenizer)
     limit = settings["max_seq_len"]
 
-    def encode(tokens):
-        ids = datasets.encode(tokens, vocab)[:limit]
-        return ids or [vocab[datasets._text.UNK]]  # an empty post becomes one <unk>
+    def encode(text):
+        ids = preprocessing.text_to_ids(text, vocab, tokenizer)[:limit]
+        return ids or [vocab[preprocessing.UNK]]  # an empty post becomes one <unk>
 
-    train_docs = [encode(t) for t in train_tokens]
-    train_texts = [data["train_texts"][i] for i in train_rows]
+    train_docs = [encode(t) for t in train_texts]
     train_labels = data["train_labels"][train_rows]
-    validation_docs = [encode(datasets.tokenize(data["train_texts"][i])) for i in validation_rows]
+    validation_docs = [encode(data["train_texts"][i]) for i in validation_rows]
     validation_labels = data["train_labels"][validation_rows]
-    test_docs = [encode(datasets.tokenize(t)) for t in data["test_texts"]]
+    test_docs = [encode(t) for t in data["test_texts"]]
 
     files = {name: os.path.join(work, f"{name}.jsonl") for name in ("train", "validation")}
     datasets.write_jsonl(({"label": 1, "in0": doc, "in1": [int(label) + 1]}
@@ -266,42 +259,9 @@ def run_svm(split):
             "fit_s": fit_s, "notes": f"{features.shape[1]} features, full documents"}
 
 
-def has_tables_loader():
-    try:
-        return importlib.util.find_spec("keras_o2v.pretrained.tables") is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def _pretrained_fallback(model, hp, auxiliary):
-    """Stand-in for `keras_o2v.pretrained.tables` until it is on this branch.
-
-    Reads `encN_vocab_file` and `encN_pretrained_embedding_file` from the auxiliary
-    folder with keras_o2v's own readers, fills words the file lacks with random vectors
-    of the same scale, and assigns the table; freezes it when asked.
-    """
-    from keras_o2v.pretrained import load_pretrained_embeddings, load_vocab
-
-    for side in (0, 1):
-        settings = hp.encoder(side)
-        if not settings.pretrained_embedding_file:
-            continue
-        vocab = load_vocab(os.path.join(auxiliary, settings.vocab_file), settings.vocab_size)
-        loaded = load_pretrained_embeddings(
-            os.path.join(auxiliary, settings.pretrained_embedding_file), vocab,
-            settings.vocab_size, settings.token_embedding_dim)
-        table = model.token_embeddings[side]
-        table.embeddings.assign(loaded.fill_missing(seed=0))
-        if settings.freeze_pretrained_embedding:
-            table.trainable = False
-
-
 def run_o2v(name, hp, split, work, seed):
     import keras_o2v
-    from keras_o2v.training import job
 
-    if not has_tables_loader():
-        job._initialise_tables = _pretrained_fallback
     model_dir = tempfile.mkdtemp(prefix=f"o2v-{name}-", dir=work)
     print(f"running keras_o2v {name}: {json.dumps(hp, sort_keys=True)}", flush=True)
     start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Benchmark: dense vs row_sparse token-table updates (SageMaker's Table 2, spec §7.3).
+"""Benchmark: dense vs row_sparse token-table updates (SageMaker's document-embedding example).
 
 Trains the Wikipedia document-embedding network of the SageMaker notebook
 (pooled_embedding, tied 300-d token table, hadamard comparator, 2 x 512 relu

@@ -1,16 +1,54 @@
-"""keras_o2v: Object2Vec pair embeddings for Keras 3, exportable to TensorFlow Serving."""
+"""keras_o2v: Object2Vec pair embeddings for Keras 3, exportable to TensorFlow Serving.
 
-from keras_o2v import datasets, inference, layers, neighbors, preprocessing, pretrained, tuning, visualization
-from keras_o2v.data import ValidationReport, make_dataset, validate_files
+Names are imported on first use, so `import keras_o2v` (and the TensorFlow-free
+`keras_o2v.inference.protocol`) does not load TensorFlow. keras_o2v's Keras classes
+are registered for deserialization as soon as Keras is imported, so
+`keras.saving.load_model("model.keras")` works after a plain `import keras_o2v`.
+"""
+
+import wrapt
+
+from keras_o2v import deprecated
 from keras_o2v.errors import DataError, HyperparameterError, O2VError
-from keras_o2v.export import export_saved_model
-from keras_o2v.hyperparameters import EncoderSettings, Hyperparameters
-from keras_o2v.inference import SavedModelRunner, to_tfserving_request, to_tfserving_requests
-from keras_o2v.models import Object2Vec, pad_sequences
-from keras_o2v.neighbors import NearestNeighbors, retrieval_metrics
-from keras_o2v.optimizers import make_optimizer
-from keras_o2v.preprocessing import prepare_pairs
-from keras_o2v.training import SageMakerEarlyStopping, TrainingResult, train
-from keras_o2v.tuning import TuningResult, tune
+from keras_o2v.lazy_exports import lazy_exports
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+_SUBPACKAGES = ("data", "datasets", "export", "inference", "layers", "models", "neighbors",
+                "optimizers", "preprocessing", "pretrained", "training", "tuning",
+                "visualization")
+_EXPORTS = {
+    **{name: f"keras_o2v.{name}" for name in _SUBPACKAGES},
+    "EncoderSettings": "keras_o2v.hyperparameters",
+    "Hyperparameters": "keras_o2v.hyperparameters",
+    "NearestNeighbors": "keras_o2v.neighbors",
+    "Object2Vec": "keras_o2v.models",
+    "SageMakerEarlyStopping": "keras_o2v.training",
+    "SavedModelRunner": "keras_o2v.inference",
+    "TrainingResult": "keras_o2v.training",
+    "TuningResult": "keras_o2v.tuning",
+    "ValidationReport": "keras_o2v.data",
+    "export_saved_model": "keras_o2v.export",
+    "make_dataset": "keras_o2v.data",
+    "make_optimizer": "keras_o2v.optimizers",
+    "pad_sequences": "keras_o2v.data",
+    "prepare_pairs": "keras_o2v.preprocessing",
+    "retrieval_metrics": "keras_o2v.neighbors",
+    "to_tfserving_request": "keras_o2v.inference",
+    "to_tfserving_requests": "keras_o2v.inference",
+    "train": "keras_o2v.training",
+    "tune": "keras_o2v.tuning",
+    "validate_files": "keras_o2v.data",
+}
+__all__ = sorted([*_EXPORTS, "DataError", "HyperparameterError", "O2VError"])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+deprecated.install()
+
+
+@wrapt.when_imported("keras")
+def _register_keras_classes(keras):
+    # Importing these modules registers keras_o2v's layers, model and optimizers with
+    # `keras.saving`, which needs them to deserialize a `.keras` file.
+    import keras_o2v.models  # noqa: F401
+    import keras_o2v.optimizers  # noqa: F401

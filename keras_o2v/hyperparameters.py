@@ -1,8 +1,9 @@
 """SageMaker Object2Vec hyperparameters as a validated dataclass.
 
-Names, defaults, types and ranges follow the SageMaker developer guide (see
-`shared/reference/object2vec-spec.md` §2.1). Values may come as SageMaker's
-string map (`"True"`, `"auto"`, `"hadamard, concat"`) or as Python values.
+Names, defaults, types and ranges follow the SageMaker developer guide:
+https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-hyperparameters.html.
+Values may come as SageMaker's string map (`"True"`, `"auto"`, `"hadamard, concat"`)
+or as Python values.
 
 enc1 inheritance: with `enc1_network="enc0"` every `enc1_*` value the user did
 not set is copied from enc0. An explicitly set `enc1_*` value always wins. With

@@ -40,10 +40,12 @@ def predict(stub, instances, model_name="o2v", timeout_s=10.0):
     """SageMaker-style answers (`{"scores"}` / `{"embeddings"}`) in instance order."""
     import tensorflow as tf
 
+    from keras_o2v.serving_contract import OUTPUT_KEYS
+
     results = [None] * len(instances)
     for request, positions in make_predict_requests(instances, model_name):
         response = stub.Predict(request, timeout_s)
-        key = "scores" if request.model_spec.signature_name == "serving_default" else "embeddings"
+        key = OUTPUT_KEYS[request.model_spec.signature_name]
         rows = tf.make_ndarray(response.outputs[key]).tolist()
         for position, row in zip(positions, rows):
             results[position] = {key: row}

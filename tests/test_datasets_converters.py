@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from keras_o2v.datasets import _text, converters
+from keras_o2v.datasets import converters
+from keras_o2v.preprocessing import ALPHANUMERIC_WORDS, Tokenizer, build_vocabulary, tokens_to_ids
 from keras_o2v.datasets.movielens import Ratings
 from keras_o2v.datasets.movielens_split import split_ratings
 from keras_o2v.errors import DataError
@@ -107,14 +108,17 @@ def test_write_jsonl_is_readable_and_atomic(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["train.jsonl"]
 
 
-def test_tokenizer_and_vocabulary():
-    tokens = [_text.tokenize("The cat's hat, THE end."), _text.tokenize("hat 42")]
-    assert tokens[0] == ["the", "cat's", "hat", "the", "end"]
-    vocab = _text.build_vocabulary(tokens)
+def test_alphanumeric_tokenizer_and_vocabulary():
+    tokenizer = Tokenizer(ALPHANUMERIC_WORDS)
+    texts = ["The cat's hat, THE end.", "hat 42"]
+    assert tokenizer(texts[0]) == ["the", "cat's", "hat", "the", "end"]
+    vocab = build_vocabulary(texts, tokenizer=tokenizer)
     assert vocab == {"<pad>": 0, "<unk>": 1, "hat": 2, "the": 3, "42": 4, "cat's": 5, "end": 6}
-    assert _text.build_vocabulary(tokens, min_count=2) == {"<pad>": 0, "<unk>": 1, "hat": 2, "the": 3}
-    assert _text.build_vocabulary(tokens, max_size=3) == {"<pad>": 0, "<unk>": 1, "hat": 2}
-    assert _text.encode(["the", "dog"], vocab) == [3, 1]
+    assert build_vocabulary(texts, min_count=2, tokenizer=tokenizer) == {
+        "<pad>": 0, "<unk>": 1, "hat": 2, "the": 3}
+    assert build_vocabulary(texts, max_size=3, tokenizer=tokenizer) == {
+        "<pad>": 0, "<unk>": 1, "hat": 2}
+    assert tokens_to_ids(["the", "dog"], vocab) == [3, 1]
 
 
 def test_split_ratings_properties():

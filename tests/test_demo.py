@@ -9,8 +9,8 @@ run is marked `large`.
 import numpy as np
 import pytest
 
+from keras_o2v.commands.demo import run_demo
 from keras_o2v.datasets import MovieLens100k, Ratings
-from keras_o2v.demo import run_demo
 
 
 def generated_movielens(users=60, items=80, per_user=30, seed=0):

@@ -41,8 +41,8 @@ def test_embed_reports_every_bad_line_and_writes_nothing(model_dir, tmp_path, ca
     assert main(["embed", "--model-dir", str(folder), "--input", str(objects),
                  "--output", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "bad.jsonl:2: 'in0' id 25 is outside [0, enc0_vocab_size=20)" in err
+    assert "bad.jsonl:2: 'in0' id 25 is out of vocabulary (not less than enc0_vocab_size=20)" in err
     assert "bad.jsonl:3: give exactly one of 'in0' or 'in1'" in err
     assert "bad.jsonl:4: malformed JSON" in err
-    assert "bad.jsonl:5: 'in1' must be a non-empty list" in err
+    assert "bad.jsonl:5: 'in1' is empty" in err
     assert "bad.jsonl:1" not in err and not out.exists()

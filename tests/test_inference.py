@@ -15,7 +15,11 @@ from keras_o2v.inference import (
     to_tfserving_request,
     to_tfserving_requests,
 )
-from keras_o2v.inference.tfserving_json import TensorSpec, format_predict_response, parse_predict_request
+from keras_o2v.inference.protocol.tfserving_json import (
+    TensorSpec,
+    format_predict_response,
+    parse_predict_request,
+)
 from tests.serving_models import tiny_hyperparameters
 
 SPECS = {"in0": TensorSpec("DT_INT64", (None, None)), "in1": TensorSpec("DT_INT64", (None, None))}

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from keras_o2v import HyperparameterError, Hyperparameters, Object2Vec
-from keras_o2v.lazy_optimizers import LazyAdagrad, LazyAdam, LazySGD, unique_rows
+from keras_o2v.optimizers import LazyAdagrad, LazyAdam, LazySGD, unique_rows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

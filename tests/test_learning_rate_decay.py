@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from keras_o2v import Hyperparameters, Object2Vec
-from keras_o2v.learning_rate_decay import LearningRateDecay
+from keras_o2v.optimizers import LearningRateDecay
 from tests.helpers import additive_rating_pairs
 
 

@@ -54,7 +54,7 @@ def test_first_plus_sqrtn_pooling_keeps_the_first_token_at_full_weight(tmp_path)
 
 
 def test_architecture_matches_the_sagemaker_log():
-    # spec §1.2: pooled 300-d, tied, hadamard, 2 x 512 relu MLP, 2 classes
+    # SageMaker's document-embedding example: pooled 300-d, tied, hadamard, 2 x 512 relu MLP, 2 classes
     hp = Hyperparameters(enc0_max_seq_len=50, enc0_vocab_size=1000, enc0_network="pooled_embedding",
                          enc_dim=300, tied_token_embedding_weight=True, comparator_list="hadamard",
                          mlp_layers=2, mlp_dim=512, mlp_activation="relu", dropout=0.4)

@@ -12,11 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from keras_o2v.commands.serve import import_serving_package
+import keras_o2v_serving as serving
 from keras_o2v.export import export_saved_model
 from tests.serving_models import predict_scores, random_pairs, tiny_model
 
-serving = import_serving_package()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JSON = "application/json"
 JSONL = "application/jsonlines"

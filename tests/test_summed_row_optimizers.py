@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_o2v import summed_row_optimizers
+from keras_o2v import optimizers
 from keras_o2v.models import Object2Vec
 
 ROWS = tf.constant([4, 1, 4, 4, 0])  # row 4 three times, as an id repeated in a batch
@@ -25,7 +25,7 @@ def run(optimizer, gradient, steps=3):
 
 @pytest.mark.parametrize("name, parent", PAIRS)
 def test_a_sparse_gradient_with_repeated_rows_updates_like_its_dense_sum(name, parent):
-    ours = getattr(summed_row_optimizers, name)
+    ours = getattr(optimizers, f"SummedRows{name}")
     assert issubclass(ours, parent)
     np.testing.assert_allclose(run(ours(learning_rate=0.1), SPARSE),
                                run(parent(learning_rate=0.1), DENSE), rtol=1e-5, atol=1e-6)
@@ -44,11 +44,11 @@ def test_compiled_models_use_them_and_save_and_load_them(tmp_path):
                         "enc0_network": "pooled_embedding", "enc0_token_embedding_dim": 4,
                         "optimizer": "rmsprop", "output_layer": "mean_squared_error"})
     model.compile()
-    assert type(model.optimizer) is summed_row_optimizers.RMSprop
+    assert type(model.optimizer) is optimizers.SummedRowsRMSprop
     ids = np.array([[1, 2, 2], [2, 2, 0]])
     model.fit({"in0": ids, "in1": ids}, np.array([1.0, 2.0]), epochs=1, verbose=0)
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
-    assert type(loaded.optimizer) is summed_row_optimizers.RMSprop
+    assert type(loaded.optimizer) is optimizers.SummedRowsRMSprop
     np.testing.assert_allclose(loaded.predict({"in0": ids, "in1": ids}, verbose=0),
                                model.predict({"in0": ids, "in1": ids}, verbose=0), atol=1e-6)

@@ -23,7 +23,7 @@ def add_arguments(parser):
 def run(args):
     import keras
 
-    from keras_o2v.inference.embed_file import embed_file
+    from keras_o2v.inference.runtime.embed_file import embed_file
 
     path = args.model_dir
     if os.path.isdir(path):

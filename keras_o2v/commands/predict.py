@@ -21,8 +21,8 @@ def add_arguments(parser):
 
 def run(args):
     from keras_o2v.export.versions import latest_version
-    from keras_o2v.inference.batch_transform import BatchTransformError, batch_transform
-    from keras_o2v.inference.saved_model_runner import SavedModelRunner
+    from keras_o2v.inference.runtime.batch_transform import BatchTransformError, batch_transform
+    from keras_o2v.inference.runtime.saved_model_runner import SavedModelRunner
 
     version = args.version if args.version is not None else latest_version(args.model_base_path)
     path = os.path.join(args.model_base_path, str(version))

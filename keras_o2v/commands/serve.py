@@ -1,7 +1,7 @@
 """`o2v serve`: SageMaker Object2Vec invocations plus TF Serving's REST API (serving/)."""
 
+import dataclasses
 import os
-import pathlib
 import sys
 
 COMMAND = "serve"
@@ -10,41 +10,37 @@ HELP = ("Serve the newest SavedModel version under --model-base-path over HTTP: 
 
 
 def add_arguments(parser):
-    parser.add_argument("--model-base-path", default=None,
+    from keras_o2v_serving.config import ServerConfig
+
+    default = {field.name: field.default for field in dataclasses.fields(ServerConfig)}
+    parser.add_argument("--model-base-path", default=default["model_base_path"],
                         help="TF Serving model base path (BASE/<version>/); newer versions "
                              "are picked up while running")
-    parser.add_argument("--model-name", default="o2v", help="name in /v1/models/<name>")
-    parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--tfserving-url", default=None,
+    parser.add_argument("--model-name", default=default["model_name"],
+                        help=f"name in /v1/models/<name> (default {default['model_name']})")
+    parser.add_argument("--host", default=default["host"],
+                        help=f"address to listen on (default {default['host']})")
+    parser.add_argument("--port", type=int, default=default["port"],
+                        help=f"port to listen on (default {default['port']})")
+    parser.add_argument("--tfserving-url", default=default["tfserving_url"],
                         help="forward /invocations to this TensorFlow Serving REST root "
                              "(e.g. http://localhost:8501) instead of running the model here")
-    parser.add_argument("--poll-seconds", type=float, default=1.0,
+    parser.add_argument("--poll-seconds", type=float, default=default["poll_seconds"],
                         help="how often BASE is checked for a new version")
-    parser.add_argument("--max-request-bytes", type=int, default=6 * 1024 * 1024,
+    parser.add_argument("--max-request-bytes", type=int, default=default["max_request_bytes"],
                         help="larger request bodies get HTTP 413")
-    parser.add_argument("--threads", type=int, default=4, help="thread pool for TF calls")
-    parser.add_argument("--max-batch-size", type=int, default=1024,
+    parser.add_argument("--threads", type=int, default=default["threads"],
+                        help="thread pool for TF calls")
+    parser.add_argument("--max-batch-size", type=int, default=default["max_batch_size"],
                         help="rows per signature call")
     parser.add_argument("--access-log", action="store_true", help="log every request")
 
 
-def import_serving_package():
-    """Imports `keras_o2v_serving`, from the repository's serving/ in a source checkout."""
-    try:
-        import keras_o2v_serving
-    except ImportError:
-        serving = pathlib.Path(__file__).resolve().parents[2] / "serving"
-        if not (serving / "keras_o2v_serving").is_dir():
-            raise
-        sys.path.insert(0, str(serving))
-        import keras_o2v_serving
-    return keras_o2v_serving
-
-
 def run(args):
-    from keras_o2v.inference.errors import InferenceError
-    from keras_o2v.inference.sagemaker import preferred_mode
+    from keras_o2v.inference.protocol.errors import InferenceError
+    from keras_o2v.inference.protocol.sagemaker import preferred_mode
+    from keras_o2v_serving.config import ServerConfig
+    from keras_o2v_serving.run import run_server
 
     if args.model_base_path is None and args.tfserving_url is None:
         print("o2v serve: give --model-base-path, --tfserving-url, or both", file=sys.stderr)
@@ -57,11 +53,10 @@ def run(args):
     if args.model_base_path is not None and not os.path.isdir(args.model_base_path):
         print(f"o2v serve: warning: {args.model_base_path} does not exist yet; /ping answers "
               f"503 until a version appears", file=sys.stderr)
-    serving = import_serving_package()
-    config = serving.ServerConfig(
+    config = ServerConfig(
         model_base_path=args.model_base_path, model_name=args.model_name,
         tfserving_url=args.tfserving_url, host=args.host, port=args.port,
         poll_seconds=args.poll_seconds, max_request_bytes=args.max_request_bytes,
         threads=args.threads, max_batch_size=args.max_batch_size, preferred_mode=mode)
-    serving.run_server(config, access_log=args.access_log)
+    run_server(config, access_log=args.access_log)
     return 0

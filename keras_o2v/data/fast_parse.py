@@ -17,6 +17,8 @@ import json
 
 import numpy as np
 
+from keras_o2v.data.token_ids import all_in_range
+
 
 def parse_well_formed(lines, parser):
     """Parses `lines` into columns when every line is valid, else returns `None`.
@@ -78,7 +80,7 @@ def _ids(sequences, settings):
         values = np.fromiter(flat, np.int64, len(flat))
     except OverflowError:
         return None
-    if values.min() < 0 or values.max() >= settings.vocab_size:
+    if not all_in_range(values, settings.vocab_size):
         return None
     return values, lengths
 

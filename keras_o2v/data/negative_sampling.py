@@ -10,7 +10,7 @@ rare and SageMaker makes the same trade-off.
 
 import numpy as np
 
-from keras_o2v.data.ragged_rows import select, take_rows
+from keras_o2v.data.ragged_rows import take_rows
 from keras_o2v.data.records import RecordChunk
 
 
@@ -40,7 +40,3 @@ def add_negatives(chunk, rate, rng):
         labels=np.concatenate([chunk.labels, np.zeros(len(anchors), chunk.labels.dtype)]),
     )
 
-
-def shuffle_chunk(chunk, rng):
-    """Returns the rows of `chunk` in a random order."""
-    return select(chunk, rng.permutation(len(chunk)))

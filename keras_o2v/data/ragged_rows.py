@@ -23,6 +23,24 @@ def pad_rows(values, lengths):
     return out
 
 
+def pad_sequences(sequences):
+    """Right-pads ragged id lists (or passes an int array through) to int64 `[n, longest]`.
+
+    Args:
+        sequences: a list of id lists (ragged is fine), or an int array `[n, length]`.
+
+    Example:
+    >>> pad_sequences([[5, 6, 7], [8]]).tolist()
+    [[5, 6, 7], [8, 0, 0]]
+    """
+    if isinstance(sequences, np.ndarray) and sequences.ndim == 2:
+        return sequences.astype(np.int64, copy=False)
+    lengths = np.fromiter((len(s) for s in sequences), np.int64, count=len(sequences))
+    values = np.fromiter((token for s in sequences for token in s), np.int64,
+                         count=int(lengths.sum()))
+    return pad_rows(values, lengths)
+
+
 def select(chunk, rows):
     """The records `rows` of a `RecordChunk`, in that order."""
     in0, in0_lengths = take_rows(chunk.in0_values, chunk.in0_lengths, rows)

@@ -1,7 +1,7 @@
 """Streaming reader of Object2Vec JSON Lines records into validated numpy chunks.
 
 A record is `{"label": <int class | float score>, "in0": [ids], "in1": [ids]}`
-(spec §3.1). Files are read line by line in chunks of `chunk_size` records, so
+(SageMaker's training data format). Files are read line by line in chunks of `chunk_size` records, so
 memory does not depend on file size. Every problem found is reported with its
 file and line; a chunk with problems is never yielded, so nothing is dropped
 silently. Checks that touch every token id are vectorized with numpy.
@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from keras_o2v.data.fast_parse import parse_well_formed
+from keras_o2v.data.token_ids import id_problem, out_of_range, sequence_shape_problem
 from keras_o2v.errors import DataError
 
 DEFAULT_CHUNK_SIZE = 4096
@@ -148,12 +149,12 @@ class RecordParser:
             return "missing key(s) " + ", ".join(repr(k) for k in missing)
         sequences = (record["in0"], record["in1"])
         for side, ids in enumerate(sequences):
-            if not isinstance(ids, list):
-                return f"'in{side}' must be a list of integer token ids, got {type(ids).__name__}"
-            if not ids:
-                return f"'in{side}' is empty; every object needs at least one token id"
-            if any(type(i) is bool for i in ids):
-                return f"'in{side}' holds a boolean; token ids must be integers"
+            problem = sequence_shape_problem(ids, side)
+            if problem:
+                return problem
+            boolean = next((i for i in ids if type(i) is bool), None)
+            if boolean is not None:
+                return id_problem(boolean, side)
         if self.require_label:
             label, message = self._check_label(record["label"])
             if message:
@@ -188,32 +189,26 @@ class RecordParser:
         if values is None or values.dtype.kind != "i":
             return None, self._slow_type_problems(side, flat, lengths, line_of_row, path)
         values = values.astype(np.int64, copy=False)
-        bad = (values < 0) | (values >= settings.vocab_size)
+        bad = out_of_range(values, settings.vocab_size)
         problems = []
         if bad.any():
             rows = np.repeat(np.arange(len(lengths)), lengths)[bad]
             for row, token in zip(rows, values[bad]):
-                reason = "is negative" if token < 0 else (
-                    f"is not less than {settings.describe('vocab_size')}"
-                )
-                problems.append((path, line_of_row[row], f"'in{side}' id {token} {reason}"))
+                message = id_problem(int(token), side, settings.vocab_size,
+                                     settings.describe("vocab_size"))
+                problems.append((path, line_of_row[row], message))
         return values, _first_per_line(problems)
 
     def _slow_type_problems(self, side, flat, lengths, line_of_row, path):
-        vocab_size = self.encoders[side].vocab_size
+        settings = self.encoders[side]
         problems, start = [], 0
         for row, length in enumerate(lengths):
             for token in flat[start:start + length]:
-                if type(token) is not int:
-                    reason = "is not an integer"
-                elif token < 0:
-                    reason = "is negative"
-                elif token >= vocab_size:
-                    reason = f"is not less than {self.encoders[side].describe('vocab_size')}"
-                else:
-                    continue
-                problems.append((path, line_of_row[row], f"'in{side}' id {json.dumps(token)} {reason}"))
-                break
+                message = id_problem(token, side, settings.vocab_size,
+                                     settings.describe("vocab_size"))
+                if message:
+                    problems.append((path, line_of_row[row], message))
+                    break
             start += length
         return problems
 

@@ -6,7 +6,6 @@ result under `~/.cache/keras_o2v` (or `$KERAS_O2V_CACHE`, or `cache_dir=`).
 """
 
 from keras_o2v.datasets._cache import FileCheck, Source, cache_root, clear_cache
-from keras_o2v.datasets._text import build_vocabulary, encode, tokenize
 from keras_o2v.datasets.converters import (
     UserHistory,
     documents_to_label_records,
@@ -21,7 +20,17 @@ from keras_o2v.datasets.newsgroups import Newsgroups, newsgroups20
 
 __all__ = [
     "FileCheck", "MovieLens100k", "Newsgroups", "Ratings", "Source", "UserHistory", "WordVectors",
-    "build_vocabulary", "cache_root", "clear_cache", "documents_to_label_records",
-    "documents_to_retrieval_records", "encode", "glove_6b_100d", "movielens_100k",
-    "newsgroups20", "ratings_to_records", "split_ratings", "tokenize", "write_jsonl",
+    "cache_root", "clear_cache", "documents_to_label_records",
+    "documents_to_retrieval_records", "glove_6b_100d", "movielens_100k",
+    "newsgroups20", "ratings_to_records", "split_ratings", "write_jsonl",
 ]
+
+
+def __getattr__(name):
+    # keras_o2v 0.1 had a second tokenizer here; keras_o2v.preprocessing is the one now.
+    from keras_o2v import deprecated
+
+    if name in deprecated.DATASETS_TEXT_FUNCTIONS:
+        deprecated.warn_moved(f"keras_o2v.datasets.{name}", deprecated.DATASETS_TEXT_FUNCTIONS[name])
+        return getattr(deprecated, f"datasets_{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

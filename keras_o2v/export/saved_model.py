@@ -22,15 +22,20 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from keras_o2v.data.token_ids import graph_assertion_messages
 from keras_o2v.errors import O2VError
 from keras_o2v.export.graph_ops import cudnn_ops
 from keras_o2v.export.versions import next_version
 from keras_o2v.export.warmup import write_warmup_requests
 from keras_o2v.models import Object2Vec
-
-SCORE_SIGNATURE = "serving_default"
-EMBED_SIGNATURES = ("embed_in0", "embed_in1")
-HYPERPARAMETERS_ASSET = os.path.join("assets.extra", "hyperparameters.json")
+from keras_o2v.serving_contract import (
+    EMBED_SIGNATURES,
+    EMBEDDINGS,
+    HYPERPARAMETERS_ASSET,
+    INPUT_NAMES,
+    SCORE_SIGNATURE,
+    SCORES,
+)
 
 
 def make_export_twin(model):
@@ -113,12 +118,10 @@ def _write_saved_model(twin, path):
 
     def checked(side, ids):
         vocab = vocab_sizes[side]
+        negative, too_large = graph_assertion_messages(side, vocab)
         checks = [
-            tf.debugging.assert_non_negative(ids, message=f"in{side} holds a negative token id"),
-            tf.debugging.assert_less(
-                ids, tf.constant(vocab, tf.int64),
-                message=f"in{side} holds a token id that is not less than "
-                        f"enc{side}_vocab_size={vocab}"),
+            tf.debugging.assert_non_negative(ids, message=negative),
+            tf.debugging.assert_less(ids, tf.constant(vocab, tf.int64), message=too_large),
         ]
         with tf.control_dependencies(checks):
             return tf.identity(ids)
@@ -127,20 +130,20 @@ def _write_saved_model(twin, path):
         return tf.TensorSpec([None, None], tf.int64, name=name)
 
     def score(in0, in1):
-        inputs = {"in0": checked(0, in0), "in1": checked(1, in1)}
-        return {"scores": twin(inputs, training=False)}
+        inputs = {INPUT_NAMES[0]: checked(0, in0), INPUT_NAMES[1]: checked(1, in1)}
+        return {SCORES: twin(inputs, training=False)}
 
     def embed_in0(in0):
-        return {"embeddings": twin.encode(0, checked(0, in0))}
+        return {EMBEDDINGS: twin.encode(0, checked(0, in0))}
 
     def embed_in1(in1):
-        return {"embeddings": twin.encode(1, checked(1, in1))}
+        return {EMBEDDINGS: twin.encode(1, checked(1, in1))}
 
     archive = keras.export.ExportArchive()
     archive.track(twin)
-    archive.add_endpoint(SCORE_SIGNATURE, score, input_signature=[spec("in0"), spec("in1")])
-    archive.add_endpoint(EMBED_SIGNATURES[0], embed_in0, input_signature=[spec("in0")])
-    archive.add_endpoint(EMBED_SIGNATURES[1], embed_in1, input_signature=[spec("in1")])
+    archive.add_endpoint(SCORE_SIGNATURE, score, input_signature=[spec(n) for n in INPUT_NAMES])
+    archive.add_endpoint(EMBED_SIGNATURES[0], embed_in0, input_signature=[spec(INPUT_NAMES[0])])
+    archive.add_endpoint(EMBED_SIGNATURES[1], embed_in1, input_signature=[spec(INPUT_NAMES[1])])
     archive.write_out(path, verbose=False)
 
 

@@ -5,8 +5,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
-_SIGNATURE_INPUTS = {"serving_default": ("in0", "in1"), "embed_in0": ("in0",), "embed_in1": ("in1",)}
+from keras_o2v.serving_contract import SIGNATURE_INPUTS, WARMUP_ASSET
 
 
 def write_warmup_requests(export_dir, batch_sizes=(1, 8)):
@@ -27,10 +26,10 @@ def write_warmup_requests(export_dir, batch_sizes=(1, 8)):
     """
     from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
-    path = os.path.join(export_dir, WARMUP_FILE)
+    path = os.path.join(export_dir, WARMUP_ASSET)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with tf.io.TFRecordWriter(path) as writer:
-        for signature, inputs in _SIGNATURE_INPUTS.items():
+        for signature, inputs in SIGNATURE_INPUTS.items():
             for batch_size in batch_sizes:
                 request = predict_pb2.PredictRequest(
                     model_spec=model_pb2.ModelSpec(signature_name=signature))

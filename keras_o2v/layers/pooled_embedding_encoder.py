@@ -12,8 +12,9 @@ from keras_o2v.layers.sequence_encoder import SequenceEncoder
 class PooledEmbeddingEncoder(SequenceEncoder):
     """Combines token embeddings over the non-padding positions.
 
-    As in SageMaker (spec §1.2) there is no projection: the output width is the
-    token embedding width. Called on embeddings `[batch, length, dim]` with a
+    As in the network SageMaker's document-embedding example prints in its log,
+    there is no projection: the output width is the token embedding width.
+    Called on embeddings `[batch, length, dim]` with a
     boolean `mask` `[batch, length]`; returns `[batch, dim]`. An all-padding row
     gives zeros. With `n` valid tokens `e_1 .. e_n`, `pooling` gives:
 

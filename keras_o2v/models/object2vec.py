@@ -1,18 +1,14 @@
 """The Object2Vec pair model as a functional `keras.Model`."""
 
-import contextlib
-import inspect
-import warnings
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_o2v.data.ragged_rows import pad_rows
+from keras_o2v.data.ragged_rows import pad_sequences
 from keras_o2v.hyperparameters import Hyperparameters
+from keras_o2v.keras_compat import MultiWorkerLogsMixin, quiet_unknown_length
 from keras_o2v.layers import BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder, TokenEmbedding
-from keras_o2v.learning_rate_decay import LearningRateDecay
-from keras_o2v.optimizers import make_optimizer
+from keras_o2v.optimizers import LearningRateDecay, make_optimizer
 
 
 def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
@@ -26,7 +22,7 @@ def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class Object2Vec(keras.Model):
+class Object2Vec(MultiWorkerLogsMixin, keras.Model):
     """Object2Vec: two encoders, a comparator and an MLP scoring a pair.
 
     `in0` and `in1` are int token ids `[batch, length]`, right-padded with 0.
@@ -47,7 +43,7 @@ class Object2Vec(keras.Model):
     matching loss (cross-entropy or MSE) and SageMaker's metrics (`accuracy`,
     `cross_entropy` or `mean_squared_error`). With
     `token_embedding_storage_type=row_sparse` that optimizer is the lazy one of
-    `keras_o2v.lazy_optimizers` (only the token rows of a batch are updated).
+    `keras_o2v.optimizers.lazy` (only the token rows of a batch are updated).
 
     Args:
         hyperparameters: a `keras_o2v.Hyperparameters` or a dict for `from_dict`.
@@ -115,6 +111,7 @@ class Object2Vec(keras.Model):
         self.token_embeddings = tables
         self.encoders = tuple(encoders)
         self._embed_functions = {}
+        self._hyperparameter_callbacks = []
 
     def get_config(self):
         return {
@@ -133,7 +130,10 @@ class Object2Vec(keras.Model):
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """`keras.Model.compile` with "auto" defaults taken from the hyperparameters."""
         hp = self.hyperparameters
-        self._decays_learning_rate = optimizer == "auto" and hp.learning_rate_decay < 1.0
+        self._hyperparameter_callbacks = []
+        if optimizer == "auto" and hp.learning_rate_decay < 1.0:
+            self._hyperparameter_callbacks.append(
+                LearningRateDecay(hp.learning_rate, hp.learning_rate_decay))
         if optimizer == "auto":
             optimizer = make_optimizer(hp)
             # Decay would shrink frozen pretrained rows (see TokenEmbedding).
@@ -156,40 +156,29 @@ class Object2Vec(keras.Model):
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`; a `tf.data` input (as from `make_dataset`) shuffles itself.
-
-        A streamed dataset's length is unknown until its first pass ends, which Keras
-        reports as "Your input ran out of data; interrupting training": the pass is
-        complete, not cut short, so that warning is not shown.
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            **kwargs):
+        """`keras.Model.fit`, plus the callbacks the hyperparameters ask for.
 
         When `compile()` used the hyperparameters' optimizer and
-        `learning_rate_decay` is below 1, a `LearningRateDecay` callback is added
-        to `callbacks`: epoch `e` (as Keras numbers it, so a run resumed with
+        `learning_rate_decay` is below 1, a `LearningRateDecay` callback joins
+        `callbacks`: epoch `e` (as Keras numbers it, so a run resumed with
         `initial_epoch` keeps the schedule) trains at `learning_rate * decay ** e`.
+        A streamed dataset (any `make_dataset` output) ends its first pass with
+        Keras' "ran out of data" warning although the pass is complete; it is not
+        shown.
         """
-        arguments = inspect.signature(keras.Model.fit).bind(self, x, y, *args, **kwargs).arguments
-        arguments.pop("self")
+        callbacks = [*(callbacks or []), *self._hyperparameter_callbacks]
         if isinstance(x, tf.data.Dataset):
-            arguments.setdefault("shuffle", False)
-        if getattr(self, "_decays_learning_rate", False):
-            hp = self.hyperparameters
-            arguments["callbacks"] = [*(arguments.get("callbacks") or []),
-                                      LearningRateDecay(hp.learning_rate, hp.learning_rate_decay)]
+            kwargs.setdefault("shuffle", False)  # it shuffles itself; Keras warns otherwise
         with quiet_unknown_length():
-            return super().fit(**arguments)
+            return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                               callbacks=callbacks, **kwargs)
 
     def evaluate(self, *args, **kwargs):
         """`keras.Model.evaluate`, without the "ran out of data" warning (see `fit`)."""
         with quiet_unknown_length():
             return super().evaluate(*args, **kwargs)
-
-    # === Multi-worker logs ===
-    def train_step(self, data):
-        return _rank1_logs_for_multi_worker(self, super().train_step(data))
-
-    def test_step(self, data):
-        return _rank1_logs_for_multi_worker(self, super().test_step(data))
 
     # === Embeddings ===
     def encode(self, side, ids, training=False):
@@ -228,16 +217,6 @@ class Object2Vec(keras.Model):
         return np.concatenate([np.asarray(o) for o in outputs], axis=0)
 
 
-def _rank1_logs_for_multi_worker(model, logs):
-    # Keras 3 reduces step logs across workers with reduce("MEAN", axis=0), which
-    # fails on scalars (tensorflow/tensorflow#72388); shape [1] reduces to the mean.
-    strategy = tf.distribute.get_strategy()
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and \
-            strategy.extended._in_multi_worker_mode():
-        return {name: tf.reshape(value, [1]) for name, value in logs.items()}
-    return logs
-
-
 def _encode(table, encoder, max_len, ids, training=None):
     ids = ids[:, :max_len]
     mask = keras.ops.not_equal(ids, 0)
@@ -250,22 +229,3 @@ def default_metrics(hyperparameters):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
                 keras.metrics.SparseCategoricalCrossentropy(name="cross_entropy")]
     return [keras.metrics.MeanSquaredError(name="mean_squared_error")]
-
-
-def pad_sequences(sequences):
-    """Right-pads ragged id lists (or passes an int array through) to int64 `[n, longest]`."""
-    if isinstance(sequences, np.ndarray) and sequences.ndim == 2:
-        return sequences.astype(np.int64, copy=False)
-    lengths = np.fromiter((len(s) for s in sequences), np.int64, count=len(sequences))
-    values = np.fromiter((token for s in sequences for token in s), np.int64,
-                         count=int(lengths.sum()))
-    return pad_rows(values, lengths)
-
-
-@contextlib.contextmanager
-def quiet_unknown_length():
-    """Hides Keras' "ran out of data" warning, which a complete pass over a dataset of
-    unknown length (any `make_dataset` output) triggers."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        yield

@@ -10,7 +10,7 @@ from keras_o2v.atomic_files import atomic_write
 from keras_o2v.preprocessing.pair_encoder import InputSpec, PairEncoder
 from keras_o2v.preprocessing.prepare_pairs import PrepareReport, prepare_pairs
 from keras_o2v.preprocessing.raw_records import detect_format, iter_lines, read_raw_records
-from keras_o2v.preprocessing.tokenizer import Tokenizer
+from keras_o2v.preprocessing.tokenizer import ALPHANUMERIC_WORDS, DEFAULT_PATTERN, Tokenizer
 from keras_o2v.preprocessing.vocabulary import (
     PAD,
     UNK,
@@ -19,10 +19,13 @@ from keras_o2v.preprocessing.vocabulary import (
     save_vocabulary,
     text_to_ids,
     texts_to_ids,
+    tokens_to_ids,
     vocabulary_from_counts,
 )
 
 __all__ = [
+    "ALPHANUMERIC_WORDS",
+    "DEFAULT_PATTERN",
     "PAD",
     "UNK",
     "InputSpec",
@@ -39,5 +42,6 @@ __all__ = [
     "save_vocabulary",
     "text_to_ids",
     "texts_to_ids",
+    "tokens_to_ids",
     "vocabulary_from_counts",
 ]

@@ -118,8 +118,18 @@ def text_to_ids(text, vocab, tokenizer=None, unknown_id=None):
         A list of ints.
     """
     tokenizer = tokenizer or Tokenizer()
+    return tokens_to_ids(tokenizer(text), vocab, unknown_id)
+
+
+def tokens_to_ids(tokens, vocab, unknown_id=None):
+    """Maps tokens to ids; tokens not in `vocab` become `<unk>` (or `unknown_id`).
+
+    Example:
+    >>> tokens_to_ids(["a", "zzz"], {"<pad>": 0, "<unk>": 1, "a": 2})
+    [2, 1]
+    """
     unknown_id = _unknown_id(vocab, unknown_id)
-    return [vocab.get(token, unknown_id) for token in tokenizer(text)]
+    return [vocab.get(token, unknown_id) for token in tokens]
 
 
 def texts_to_ids(texts, vocab, tokenizer=None, unknown_id=None):

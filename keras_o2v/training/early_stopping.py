@@ -1,7 +1,9 @@
-"""SageMaker Object2Vec's early-stopping rule (spec §6.2), as plain logic.
+"""SageMaker Object2Vec's early-stopping rule, as plain logic.
 
-Reverse-engineered from a real SageMaker training log, and consistent with
-every epoch of it: keep the previous `patience` validation losses (the
+Reverse-engineered from the training log published with SageMaker's document
+embedding example (aws/amazon-sagemaker-examples,
+introduction_to_applying_machine_learning/object2vec_document_embedding), and
+consistent with every epoch of it: keep the previous `patience` validation losses (the
 current one excluded). Once that window is full, an epoch is *good* when
 `min(window) - loss >= tolerance`, else *bad*. A good epoch resets the count of
 bad epochs; training stops when the count exceeds `patience`. The best epoch is

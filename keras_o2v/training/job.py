@@ -11,7 +11,8 @@ import tensorflow as tf
 from keras_o2v.data import make_dataset, validate_files
 from keras_o2v.errors import DataError, O2VError
 from keras_o2v.hyperparameters import Hyperparameters
-from keras_o2v.models.object2vec import Object2Vec, quiet_unknown_length
+from keras_o2v.keras_compat import quiet_unknown_length, skip_multi_worker_symbolic_build
+from keras_o2v.models.object2vec import Object2Vec
 from keras_o2v.training.early_stopping import SageMakerEarlyStopping
 from keras_o2v.training.metrics_reporter import MetricsReporter, sagemaker_metrics
 from keras_o2v.training.model_dir import ModelDir
@@ -122,7 +123,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         train_data = _distributable(make_dataset(train, hp, training=True, seed=data_seed))
         validation_data = None if validation is None else _distributable(
             make_dataset(validation, hp, training=False))
-        _work_around_multi_worker_build(model, strategy)
+        skip_multi_worker_symbolic_build(model, strategy)
         with quiet_unknown_length(), strategy.scope():
             model.fit(train_data, validation_data=validation_data, epochs=hp.epochs,
                       initial_epoch=start_epoch, callbacks=[callback], verbose=verbose,
@@ -183,19 +184,6 @@ class _EpochEnd(keras.callbacks.Callback):
             print(f"Early stopping at epoch {epoch}: validation loss did not improve by "
                   f"{self.hp.early_stopping_tolerance} for more than "
                   f"{self.hp.early_stopping_patience} epochs.", flush=True)
-
-
-def _work_around_multi_worker_build(model, strategy):
-    """Skips a Keras 3 fit() step that fails under MultiWorkerMirroredStrategy.
-
-    fit() first averages one distributed batch across workers
-    (`_maybe_symbolic_build`), which cannot be done for dict inputs
-    (tensorflow/tensorflow#72388). The model is already built, so with no
-    strategy recorded on it Keras takes the strategy from the scope around
-    fit() and skips that step. See also `Object2Vec.train_step`.
-    """
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        model._distribute_strategy = None
 
 
 def _best_epoch(early_stopping, history, has_validation):

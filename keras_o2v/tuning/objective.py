@@ -1,4 +1,5 @@
-"""Tuning objectives: SageMaker's metric names and directions (spec §5)."""
+"""Tuning objectives: SageMaker's metric names and directions
+(https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-tuning.html)."""
 
 import dataclasses
 

@@ -73,7 +73,7 @@ def tune(hyperparameters, train, validation, tuning_dir, objective, max_trials=1
         strategy: "random", "bayesian" or "hyperband".
         test: optional test channel, scored with each trial's best model.
         auxiliary: optional folder of vocab / pretrained embedding files.
-        default_ranges: also tune SageMaker's recommended range (spec §2.4) of
+        default_ranges: also tune SageMaker's recommended range (object2vec-tuning.html) of
             every hyperparameter not given; False tunes only the given ranges.
         hyperband_factor: Hyperband's reduction factor.
         max_consecutive_failed_trials: stop the search after this many failed

@@ -1,6 +1,7 @@
 """The search space of a tuning job: ranges, fixed values and conditions.
 
-Default ranges are SageMaker's recommended tuning ranges (spec §2.4), with the
+Default ranges are SageMaker's recommended tuning ranges
+(https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-tuning.html), with the
 scaling a SageMaker "Auto" scaling would pick for a range spanning orders of
 magnitude (log) and linear otherwise. Two deviations, both inside the
 recommended ranges: `dropout` stops at 0.9 (1.0 drops every unit and the loss
@@ -77,7 +78,7 @@ class SearchSpace:
     Args:
         assignments: dict of SageMaker name -> fixed value or range (see
             `keras_o2v.tuning.ranges` for the syntax, e.g. "16:1024:log").
-        default_ranges: add SageMaker's recommended range for every §2.4
+        default_ranges: add SageMaker's recommended range for every tunable
             hyperparameter not given in `assignments`.
         budget: name of a hyperparameter the tuner sets itself (Hyperband's
             "epochs"), taken out of the space.

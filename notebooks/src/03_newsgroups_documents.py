@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import keras_o2v
-from keras_o2v.datasets import build_vocabulary, encode, tokenize
+from keras_o2v.preprocessing import ALPHANUMERIC_WORDS, Tokenizer, build_vocabulary, texts_to_ids
 
 SIZE = os.environ.get("O2V_NOTEBOOK_SIZE", "full")
 if SIZE not in ("small", "full"):
@@ -79,11 +79,11 @@ if SMALL:
     train_labels = train_labels[pick]
     test_texts, test_labels = [test_texts[i] for i in pick_test], test_labels[pick_test]
 
-train_tokens = [tokenize(text) for text in train_texts]
-test_tokens = [tokenize(text) for text in test_texts]
-vocabulary = build_vocabulary(train_tokens, min_count=2, max_size=5_000 if SMALL else 50_000)
-train_docs = [encode(tokens, vocabulary) or [1] for tokens in train_tokens]
-test_docs = [encode(tokens, vocabulary) or [1] for tokens in test_tokens]
+tokenizer = Tokenizer(ALPHANUMERIC_WORDS)  # lower-cased words, punctuation dropped
+vocabulary = build_vocabulary(train_texts, min_count=2, max_size=5_000 if SMALL else 50_000,
+                              tokenizer=tokenizer)
+train_docs = [ids or [1] for ids in texts_to_ids(train_texts, vocabulary, tokenizer)]
+test_docs = [ids or [1] for ids in texts_to_ids(test_texts, vocabulary, tokenizer)]
 print(f"{len(train_docs):,} train and {len(test_docs):,} test posts "
       f"(source: {newsgroups.source}); vocabulary of {len(vocabulary):,} tokens; "
       f"median post length {int(np.median([len(d) for d in train_docs]))} tokens")

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from keras_o2v.inference.errors import InferenceError
+from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v_serving import sagemaker_handlers, tfserving_handlers
 from keras_o2v_serving.backends import ForwardingBackend, LocalBackend
 from keras_o2v_serving.keys import BACKEND, CONFIG, EXECUTOR, REGISTRY

@@ -5,8 +5,8 @@ import json
 
 import aiohttp
 
-from keras_o2v.inference.errors import InferenceError
-from keras_o2v.inference.tfserving_client import from_tfserving_responses, to_tfserving_requests
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.inference.protocol.tfserving_client import from_tfserving_responses, to_tfserving_requests
 
 
 class LocalBackend:

@@ -4,8 +4,8 @@ import logging
 import threading
 
 from keras_o2v.export.versions import latest_version
-from keras_o2v.inference.errors import InferenceError
-from keras_o2v.inference.saved_model_runner import SavedModelRunner
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.inference.runtime.saved_model_runner import SavedModelRunner
 
 log = logging.getLogger("keras_o2v_serving")
 

@@ -1,11 +1,12 @@
-"""SageMaker's `GET /ping` and `POST /invocations` for Object2Vec (spec §4)."""
+"""SageMaker's `GET /ping` and `POST /invocations` for Object2Vec
+(https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-inference-formats.html)."""
 
 import asyncio
 
 from aiohttp import web
 
-from keras_o2v.inference.instances import parse_instances
-from keras_o2v.inference.sagemaker import (
+from keras_o2v.inference.protocol.instances import parse_instances
+from keras_o2v.inference.protocol.sagemaker import (
     JSON,
     choose_accept,
     decode_request,

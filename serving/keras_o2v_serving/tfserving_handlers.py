@@ -1,11 +1,12 @@
-"""TensorFlow Serving's REST API: model status, metadata and `:predict` (reference B.1-B.4)."""
+"""TensorFlow Serving's REST API: model status, metadata and `:predict`
+(https://www.tensorflow.org/tfx/serving/api_rest)."""
 
 import asyncio
 
 from google.protobuf import json_format
 
-from keras_o2v.inference.errors import InferenceError
-from keras_o2v.inference.tfserving_json import format_predict_response, parse_predict_request
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.inference.protocol.tfserving_json import format_predict_response, parse_predict_request
 from keras_o2v_serving.keys import EXECUTOR, REGISTRY
 from keras_o2v_serving.responses import json_response
 

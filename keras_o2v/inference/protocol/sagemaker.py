@@ -1,9 +1,14 @@
-"""SageMaker Object2Vec wire format: content types, `infer_max_seqlens`, accept (spec §4)."""
+"""SageMaker Object2Vec wire format: content types, `infer_max_seqlens`, accept.
+
+As documented in
+https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-inference-formats.html and
+https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-encoder-embeddings.html.
+"""
 
 import json
 import os
 
-from keras_o2v.inference.errors import InferenceError
+from keras_o2v.inference.protocol.errors import InferenceError
 
 JSON = "application/json"
 JSONLINES = "application/jsonlines"
@@ -148,7 +153,7 @@ def preferred_mode(environ=None):
     """Reads `INFERENCE_PREFERRED_MODE` (`classification` or `embedding`, default None).
 
     The value only decides which signatures are warmed up first: every mode
-    is always served (spec §4.6).
+    is always served (object2vec-encoder-embeddings.html).
     """
     value = (environ if environ is not None else os.environ).get("INFERENCE_PREFERRED_MODE")
     if value in (None, ""):

@@ -21,7 +21,7 @@ Only these three are offered, because SageMaker allows only `adam`,
 class's rule unchanged.
 
 Weight decay (decoupled, `w -= lr * weight_decay * w`, see
-`keras_o2v.optimizers`) is applied to the touched rows only for a variable
+`keras_o2v.optimizers.make_optimizer`) is applied to the touched rows only for a variable
 with a sparse gradient; dense variables are decayed as usual. Variables passed
 to `exclude_from_weight_decay` are never decayed.
 
@@ -32,12 +32,14 @@ the gradient all-reduce of `IndexedSlices` keeps them sparse, and the update
 runs on each replica's copy.
 
 Example:
->>> optimizer = keras_o2v.lazy_optimizers.LazyAdam(learning_rate=0.01)  # doctest: +SKIP
+>>> optimizer = keras_o2v.optimizers.LazyAdam(learning_rate=0.01)  # doctest: +SKIP
 >>> model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")  # doctest: +SKIP
 """
 
 import keras
 import tensorflow as tf
+
+from keras_o2v.optimizers.sparse_rows import gather_rows, unique_rows
 
 
 class LazyRowsMixin:
@@ -70,7 +72,7 @@ class LazyRowsMixin:
         lr = tf.cast(learning_rate, variable.dtype)
         if self.weight_decay is not None and super()._use_weight_decay(variable):
             decay = tf.cast(self.weight_decay, variable.dtype)
-            self.assign_sub(variable, tf.IndexedSlices(_gather(variable, rows) * decay * lr, rows))
+            self.assign_sub(variable, tf.IndexedSlices(gather_rows(variable, rows) * decay * lr, rows))
         self._lazy_update(rows, values, variable, lr)
 
     def _slot(self, slots, variable):
@@ -94,7 +96,7 @@ class LazySGD(LazyRowsMixin, keras.optimizers.SGD):
             return
         m = self._slot(self.momentums, variable)
         momentum = tf.cast(self.momentum, variable.dtype)
-        m_rows = _gather(m, rows) * momentum - gradient * lr
+        m_rows = gather_rows(m, rows) * momentum - gradient * lr
         self.assign(m, tf.IndexedSlices(m_rows, rows))
         step = m_rows * momentum - gradient * lr if self.nesterov else m_rows
         self.assign_add(variable, tf.IndexedSlices(step, rows))
@@ -118,8 +120,8 @@ class LazyAdam(LazyRowsMixin, keras.optimizers.Adam):
         alpha = lr * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
         m = self._slot(self._momentums, variable)
         v = self._slot(self._velocities, variable)
-        m_rows = _gather(m, rows)
-        v_rows = _gather(v, rows)
+        m_rows = gather_rows(m, rows)
+        v_rows = gather_rows(v, rows)
         m_delta = (gradient - m_rows) * (1 - beta_1)
         v_delta = (tf.square(gradient) - v_rows) * (1 - beta_2)
         self.assign_add(m, tf.IndexedSlices(m_delta, rows))
@@ -127,7 +129,7 @@ class LazyAdam(LazyRowsMixin, keras.optimizers.Adam):
         m_rows, v_rows = m_rows + m_delta, v_rows + v_delta
         if self.amsgrad:
             v_hat = self._slot(self._velocity_hats, variable)
-            v_rows = tf.maximum(_gather(v_hat, rows), v_rows)
+            v_rows = tf.maximum(gather_rows(v_hat, rows), v_rows)
             self.assign(v_hat, tf.IndexedSlices(v_rows, rows))
         update = (m_rows * alpha) / (tf.sqrt(v_rows) + self.epsilon)
         self.assign_sub(variable, tf.IndexedSlices(update, rows))
@@ -146,33 +148,7 @@ class LazyAdagrad(LazyRowsMixin, keras.optimizers.Adagrad):
 
     def _lazy_update(self, rows, gradient, variable, lr):
         accumulator = self._slot(self._accumulators, variable)
-        acc_rows = _gather(accumulator, rows) + tf.square(gradient)
+        acc_rows = gather_rows(accumulator, rows) + tf.square(gradient)
         self.assign(accumulator, tf.IndexedSlices(acc_rows, rows))
         update = (lr * gradient) / tf.sqrt(acc_rows + self.epsilon)
         self.assign_sub(variable, tf.IndexedSlices(update, rows))
-
-
-LAZY_OPTIMIZERS = {"adam": LazyAdam, "adagrad": LazyAdagrad, "sgd": LazySGD}
-
-
-def unique_rows(gradient):
-    """Unique row ids of an `IndexedSlices` and the sum of the gradient rows of each.
-
-    Args:
-        gradient: a `tf.IndexedSlices` (ids may repeat).
-
-    Returns:
-        `(rows, values)`: int ids `[n]` and summed gradients `[n, ...]`.
-
-    Example:
-    >>> rows, values = unique_rows(tf.IndexedSlices(tf.ones([3, 2]), [4, 1, 4]))  # doctest: +SKIP
-    """
-    rows, positions = tf.unique(gradient.indices)
-    values = tf.math.unsorted_segment_sum(gradient.values, positions, tf.shape(rows)[0])
-    return rows, values
-
-
-def _gather(variable, rows):
-    if isinstance(variable, keras.Variable):
-        variable = variable.value
-    return tf.gather(variable, rows)

@@ -5,10 +5,8 @@ from typing import Dict, List
 
 import numpy as np
 
-from keras_o2v.inference.instances import SCORE_SIGNATURE
-from keras_o2v.models.object2vec import pad_sequences
-
-_OUTPUT_KEYS = {"serving_default": "scores", "embed_in0": "embeddings", "embed_in1": "embeddings"}
+from keras_o2v.data.ragged_rows import pad_sequences
+from keras_o2v.serving_contract import OUTPUT_KEYS, SIGNATURE_INPUTS
 
 
 @dataclasses.dataclass
@@ -28,7 +26,7 @@ class SignatureBatch:
     @property
     def output_key(self):
         """The signature's output: `scores` or `embeddings`."""
-        return _OUTPUT_KEYS[self.signature]
+        return OUTPUT_KEYS[self.signature]
 
 
 def plan_batches(instances, max_batch_size=None):
@@ -54,9 +52,8 @@ def plan_batches(instances, max_batch_size=None):
         step = max_batch_size or len(positions)
         for start in range(0, len(positions), step):
             chunk = positions[start:start + step]
-            names = ("in0", "in1") if signature == SCORE_SIGNATURE else (signature[-3:],)
             inputs = {name: pad_sequences([getattr(instances[p], name) for p in chunk])
-                      for name in names}
+                      for name in SIGNATURE_INPUTS[signature]}
             batches.append(SignatureBatch(signature, inputs, chunk))
     return batches
 

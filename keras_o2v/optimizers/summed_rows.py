@@ -16,16 +16,17 @@ which concatenates the replicas' rows.
 
 The classes keep their parents' slot variables and configs, so optimizer state
 saved by the parent class loads into them; they are registered for Keras
-serialization. SGD needs no such class: its update is linear in the gradient.
+serialization (also under the names `keras_o2v>Adam`, ... that files saved by
+keras_o2v 0.1 hold). SGD needs no such class: its update is linear in the gradient.
 
 Example:
->>> optimizer = keras_o2v.summed_row_optimizers.Adam(learning_rate=0.002)  # doctest: +SKIP
+>>> optimizer = keras_o2v.optimizers.SummedRowsAdam(learning_rate=0.002)  # doctest: +SKIP
 """
 
 import keras
 import tensorflow as tf
 
-from keras_o2v.lazy_optimizers import unique_rows
+from keras_o2v.optimizers.sparse_rows import unique_rows
 
 
 class SumRepeatedRowsMixin:
@@ -39,20 +40,25 @@ class SumRepeatedRowsMixin:
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class Adam(SumRepeatedRowsMixin, keras.optimizers.Adam):
+class SummedRowsAdam(SumRepeatedRowsMixin, keras.optimizers.Adam):
     """`keras.optimizers.Adam` with repeated sparse-gradient rows summed first."""
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class Adagrad(SumRepeatedRowsMixin, keras.optimizers.Adagrad):
+class SummedRowsAdagrad(SumRepeatedRowsMixin, keras.optimizers.Adagrad):
     """`keras.optimizers.Adagrad` with repeated sparse-gradient rows summed first."""
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class Adadelta(SumRepeatedRowsMixin, keras.optimizers.Adadelta):
+class SummedRowsAdadelta(SumRepeatedRowsMixin, keras.optimizers.Adadelta):
     """`keras.optimizers.Adadelta` with repeated sparse-gradient rows summed first."""
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class RMSprop(SumRepeatedRowsMixin, keras.optimizers.RMSprop):
+class SummedRowsRMSprop(SumRepeatedRowsMixin, keras.optimizers.RMSprop):
     """`keras.optimizers.RMSprop` with repeated sparse-gradient rows summed first."""
+
+
+# Files saved before the classes had names of their own refer to them as keras_o2v>Adam, ...
+for _cls in (SummedRowsAdam, SummedRowsAdagrad, SummedRowsAdadelta, SummedRowsRMSprop):
+    keras.saving.get_custom_objects()["keras_o2v>" + _cls.__name__[len("SummedRows"):]] = _cls

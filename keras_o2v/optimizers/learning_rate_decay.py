@@ -3,9 +3,7 @@
 SageMaker keeps the learning rate constant. With dropout and weight decay the
 validation loss of a constant-rate run keeps jumping from epoch to epoch, and
 which epoch early stopping keeps is partly luck; a rate that shrinks every epoch
-lets it settle. On the MovieLens 100k benchmark, `learning_rate_decay=0.9` with
-weight decay raised to match took the tuned model from validation RMSE 0.9149 to
-0.9025 and test RMSE 0.9696 to 0.9570 (see benchmarks/RESULTS.md).
+lets it settle. The MovieLens benchmark (benchmarks/movielens.py) uses 0.9.
 """
 
 import keras

@@ -5,9 +5,9 @@ import json
 import numpy as np
 
 from keras_o2v.atomic_files import atomic_write
+from keras_o2v.data.token_ids import sequence_problem
 from keras_o2v.errors import DataError
-
-SIDES = ("in0", "in1")
+from keras_o2v.serving_contract import INPUT_NAMES
 
 
 def embed_file(model, input_path, output_path, batch_size=1024):
@@ -38,7 +38,7 @@ def embed_file(model, input_path, output_path, batch_size=1024):
     vocab_sizes = [model.hyperparameters.encoder(side).vocab_size for side in (0, 1)]
     problems = []
     for number, _, side, ids in _read_objects(input_path):
-        message = _check_ids(ids, side, vocab_sizes[side])
+        message = sequence_problem(ids, side, vocab_sizes[side])
         if message:
             problems.append((input_path, number, message))
     for number, message in _parse_problems(input_path):
@@ -64,7 +64,7 @@ def _write_batch(model, batch, out):
     for side in (0, 1):
         rows = [i for i, (_, s, _) in enumerate(batch) if s == side]
         if rows:
-            embedded = model.embed(**{SIDES[side]: [batch[i][2] for i in rows]})
+            embedded = model.embed(**{INPUT_NAMES[side]: [batch[i][2] for i in rows]})
             if vectors.shape[1] == 0:
                 vectors = np.zeros((len(batch), embedded.shape[1]), np.float32)
             vectors[rows] = embedded
@@ -77,9 +77,9 @@ def _read_objects(path):
     """Yields `(line_number, id, side, ids)` for every well-formed line."""
     for number, record in _records(path):
         if isinstance(record, dict):
-            sides = [s for s in (0, 1) if SIDES[s] in record]
+            sides = [s for s in (0, 1) if INPUT_NAMES[s] in record]
             if len(sides) == 1:
-                yield number, record.get("id"), sides[0], record[SIDES[sides[0]]]
+                yield number, record.get("id"), sides[0], record[INPUT_NAMES[sides[0]]]
 
 
 def _parse_problems(path):
@@ -89,7 +89,7 @@ def _parse_problems(path):
         elif not isinstance(record, dict):
             yield number, f"expected a JSON object, got {type(record).__name__}"
         else:
-            present = [s for s in SIDES if s in record]
+            present = [s for s in INPUT_NAMES if s in record]
             if len(present) != 1:
                 yield number, ("give exactly one of 'in0' or 'in1' per line"
                                f" (found {', '.join(present) or 'neither'})")
@@ -105,14 +105,3 @@ def _records(path):
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 yield number, f"malformed JSON: {error}"
 
-
-def _check_ids(ids, side, vocab_size):
-    name = SIDES[side]
-    if not isinstance(ids, list) or not ids:
-        return f"'{name}' must be a non-empty list of integer token ids"
-    for token in ids:
-        if type(token) is not int:
-            return f"'{name}' id {json.dumps(token)} is not an integer"
-        if not 0 <= token < vocab_size:
-            return f"'{name}' id {token} is outside [0, enc{side}_vocab_size={vocab_size})"
-    return None

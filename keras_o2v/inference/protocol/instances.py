@@ -1,17 +1,19 @@
 """SageMaker Object2Vec inference instances: validation and per-instance mode detection.
 
 An instance is `{"in0": [ids], "in1": [ids]}` (scores), `{"in0": [ids]}` or
-`{"in1": [ids]}` (embeddings from that side's encoder) (spec §4.1). A `label`
-key is ignored, so a labelled test file can be sent as it is.
+`{"in1": [ids]}` (embeddings from that side's encoder), as in SageMaker's
+Object2Vec inference formats
+(https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-inference-formats.html).
+A `label` key is ignored, so a labelled test file can be sent as it is.
 """
 
 import dataclasses
 from typing import Optional, Tuple
 
-from keras_o2v.inference.errors import InferenceError
+from keras_o2v.data.token_ids import json_type_name, sequence_problem
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.serving_contract import OUTPUT_KEYS, signature_for
 
-SCORE_SIGNATURE = "serving_default"
-EMBED_SIGNATURES = ("embed_in0", "embed_in1")
 _ALLOWED_KEYS = {"in0", "in1", "label"}
 
 
@@ -30,14 +32,12 @@ class Instance:
     @property
     def signature(self):
         """`serving_default` with both inputs, else `embed_in0` or `embed_in1`."""
-        if self.in0 is not None and self.in1 is not None:
-            return SCORE_SIGNATURE
-        return EMBED_SIGNATURES[0] if self.in0 is not None else EMBED_SIGNATURES[1]
+        return signature_for(self.in0 is not None, self.in1 is not None)
 
     @property
     def output_key(self):
         """`scores` or `embeddings`: the key of this instance's answer."""
-        return "scores" if self.signature == SCORE_SIGNATURE else "embeddings"
+        return OUTPUT_KEYS[self.signature]
 
 
 def parse_instance(record, where="instance 0", hyperparameters=None, max_seqlens=None):
@@ -63,7 +63,7 @@ def parse_instance(record, where="instance 0", hyperparameters=None, max_seqlens
     if not isinstance(record, dict):
         raise InferenceError(
             f"{where}: expected a JSON object with 'in0' and/or 'in1', "
-            f"got {_json_type(record)}")
+            f"got {json_type_name(record)}")
     unknown = sorted(set(record) - _ALLOWED_KEYS)
     if unknown:
         raise InferenceError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
@@ -108,31 +108,9 @@ def parse_instances(records, hyperparameters=None, max_seqlens=None, label="inst
 
 
 def _check_ids(ids, key, where, side, hyperparameters):
-    if not isinstance(ids, list):
-        raise InferenceError(f"{where}: '{key}' must be a list of integer token ids, "
-                             f"got {_json_type(ids)}")
-    if not ids:
-        raise InferenceError(f"{where}: '{key}' is empty; give at least one token id")
     vocab = None if hyperparameters is None else hyperparameters.encoder(side).vocab_size
-    for token in ids:
-        if type(token) is not int:
-            raise InferenceError(f"{where}: '{key}' holds {_short(token)}; token ids must be "
-                                 f"integers")
-        if token < 0:
-            raise InferenceError(f"{where}: '{key}' id {token} is negative")
-        if vocab is not None and token >= vocab:
-            raise InferenceError(f"{where}: '{key}' id {token} is out of vocabulary (not less "
-                                 f"than enc{side}_vocab_size={vocab})")
+    problem = sequence_problem(ids, side, vocab)
+    if problem:
+        raise InferenceError(f"{where}: {problem}")
     return ids
 
-
-def _json_type(value):
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             type(None): "null", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
-
-
-def _short(value):
-    import json
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."

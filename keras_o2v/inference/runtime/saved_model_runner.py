@@ -7,11 +7,10 @@ import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
 from keras_o2v.hyperparameters import Hyperparameters
-from keras_o2v.inference.batching import assemble, plan_batches
-from keras_o2v.inference.errors import InferenceError
-from keras_o2v.inference.tfserving_json import TensorSpec
-
-HYPERPARAMETERS_ASSET = os.path.join("assets.extra", "hyperparameters.json")
+from keras_o2v.inference.protocol.batching import assemble, plan_batches
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.inference.protocol.tfserving_json import TensorSpec
+from keras_o2v.serving_contract import HYPERPARAMETERS_ASSET, SCORE_SIGNATURE
 
 
 class SavedModelRunner:
@@ -103,8 +102,9 @@ class SavedModelRunner:
 
     def warm_up(self, first="classification"):
         """Runs every signature once on a one-token input (preferred mode first)."""
-        order = sorted(self._functions, key=lambda name: (name.startswith("embed")
-                                                          == (first == "classification"), name))
+        scores_first = first == "classification"
+        order = sorted(self._functions,
+                       key=lambda name: ((name == SCORE_SIGNATURE) != scores_first, name))
         for name in order:
             specs = self.input_specs(name)
             self.run(name, {key: np.ones((1, 1), np.int64) for key in specs})

@@ -1,8 +1,9 @@
 """TensorFlow Serving's REST `:predict` JSON rules (row and columnar formats).
 
-Written from the documented behaviour of tensorflow_serving/util/json_tensor.cc
-(reference B.2-B.4): a tensor's shape is taken from the first element at each
-nesting level and every other list must match it, so ragged lists are refused
+Written from the documented behaviour of TF Serving's REST API
+(https://www.tensorflow.org/tfx/serving/api_rest) and its parser,
+tensorflow_serving/util/json_tensor.cc: a tensor's shape is taken from the first
+element at each nesting level and every other list must match it, so ragged lists are refused
 with "Encountered list at unexpected size"; in row format every instance must
 give each input the same shape. Error messages follow TF Serving's wording so
 clients see the same text from `o2v serve` and from the real server.
@@ -14,7 +15,8 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from keras_o2v.inference.errors import InferenceError
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.serving_contract import SCORE_SIGNATURE
 
 _NUMPY_DTYPES = {"DT_INT64": np.int64, "DT_INT32": np.int32, "DT_FLOAT": np.float32,
                  "DT_DOUBLE": np.float64, "DT_BOOL": np.bool_}
@@ -76,11 +78,11 @@ def parse_predict_request(body, signature_inputs):
         raise InferenceError(f"JSON Parse error: {error.msg} at offset: {error.pos}") from None
     if not isinstance(doc, dict):
         raise InferenceError(f"JSON Value: {_text(doc)} Is not object")
-    signature_name = doc.get("signature_name", "serving_default")
+    signature_name = doc.get("signature_name", SCORE_SIGNATURE)
     if not isinstance(signature_name, str):
         raise InferenceError(f"JSON Value: {_text(doc)} not formatted correctly. "
                              f"'signature_name' key must be a string value.")
-    signature_name = signature_name or "serving_default"
+    signature_name = signature_name or SCORE_SIGNATURE
     specs = signature_inputs(signature_name)
     if "instances" in doc:
         if "inputs" in doc:

@@ -4,8 +4,8 @@ import json
 import sys
 
 from keras_o2v.atomic_files import atomic_write
-from keras_o2v.inference.errors import InferenceError
-from keras_o2v.inference.instances import parse_instance
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.inference.protocol.instances import parse_instance
 
 
 class BatchTransformError(InferenceError):

@@ -1,14 +1,15 @@
 """Turns ragged SageMaker instances into rectangular TensorFlow Serving REST bodies.
 
 TF Serving's JSON parser needs dense tensors: every row of `in0` must have the
-same length (reference B.4, tensorflow/serving#1538). These helpers right-pad
+same length (https://www.tensorflow.org/tfx/serving/api_rest,
+tensorflow/serving#1538). These helpers right-pad
 each mode's rows with 0, which the model masks, so a SageMaker client's
 `{"in0": [..], "in1": [..]}` instances can be sent to stock TF Serving.
 """
 
-from keras_o2v.inference.batching import assemble, plan_batches
-from keras_o2v.inference.errors import InferenceError
-from keras_o2v.inference.instances import Instance, parse_instance
+from keras_o2v.inference.protocol.batching import assemble, plan_batches
+from keras_o2v.inference.protocol.errors import InferenceError
+from keras_o2v.inference.protocol.instances import Instance, parse_instance
 
 
 def to_tfserving_requests(instances, max_batch_size=None):
@@ -76,7 +77,7 @@ def from_tfserving_responses(count, requests, responses):
     Returns:
         `[{"scores": [...]} | {"embeddings": [...]}, ...]` in instance order.
     """
-    from keras_o2v.inference.batching import SignatureBatch
+    from keras_o2v.inference.protocol.batching import SignatureBatch
 
     batches = [SignatureBatch(signature, {}, positions) for signature, _, positions in requests]
     return assemble(count, batches, [response["predictions"] for response in responses])

@@ -1,0 +1,65 @@
+"""Workarounds for Keras 3 behaviour that keras_o2v depends on, each with its reason.
+
+Everything here exists because of a specific Keras or TensorFlow issue; when the
+issue is fixed upstream, the workaround can go. The summed-row optimizers
+(`keras_o2v.optimizers.summed_rows`) are the other such workaround; they live with
+the optimizers because they are also the optimizers `compile()` uses.
+"""
+
+import contextlib
+import warnings
+
+import tensorflow as tf
+
+
+def in_multi_worker_mode(strategy=None):
+    """Whether `strategy` (default: the current one) spans several workers."""
+    strategy = strategy or tf.distribute.get_strategy()
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode())
+
+
+class MultiWorkerLogsMixin:
+    """Makes a model's step logs reducible across workers.
+
+    Keras 3 reduces step logs across workers with `reduce("MEAN", axis=0)`, which
+    fails on scalars (tensorflow/tensorflow#72388); shape `[1]` reduces to the mean.
+    Mixed into `Object2Vec` ahead of `keras.Model`.
+    """
+
+    def train_step(self, data):
+        return _rank1_when_multi_worker(super().train_step(data))
+
+    def test_step(self, data):
+        return _rank1_when_multi_worker(super().test_step(data))
+
+
+def _rank1_when_multi_worker(logs):
+    if in_multi_worker_mode():
+        return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+    return logs
+
+
+def skip_multi_worker_symbolic_build(model, strategy):
+    """Skips a Keras 3 `fit()` step that fails under `MultiWorkerMirroredStrategy`.
+
+    `fit()` first averages one distributed batch across workers
+    (`_maybe_symbolic_build`), which cannot be done for dict inputs
+    (tensorflow/tensorflow#72388). The model is already built, so with no
+    strategy recorded on it Keras takes the strategy from the scope around
+    `fit()` and skips that step.
+    """
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        model._distribute_strategy = None
+
+
+@contextlib.contextmanager
+def quiet_unknown_length():
+    """Hides Keras' "Your input ran out of data" warning.
+
+    A dataset of unknown length (any `make_dataset` output: it streams) ends its
+    first pass with that warning although the pass is complete, not cut short.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        yield
