@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from keras_o2v.datasets import converters
-from keras_o2v.preprocessing import ALPHANUMERIC_WORDS, Tokenizer, build_vocabulary, tokens_to_ids
 from keras_o2v.datasets.movielens import Ratings
 from keras_o2v.datasets.movielens_split import split_ratings
 from keras_o2v.errors import DataError
+from keras_o2v.preprocessing import ALPHANUMERIC_WORDS, Tokenizer, build_vocabulary, tokens_to_ids
 
 
 def ratings(users, items, values):
