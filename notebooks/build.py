@@ -9,18 +9,24 @@ A source file is plain Python in the keras-io example format:
   `\"\"\"` is a Markdown cell;
 - the code between two Markdown cells is one code cell; a line `# %%` splits it further.
 
-Notebooks are written without outputs or execution counts and with stable cell ids,
-so rebuilding an unchanged source gives a byte-identical file.
+Cells get stable ids. A notebook whose cells already equal its source is left as it
+is, outputs included; one whose source changed is rewritten without outputs.
+`--execute` runs notebooks top to bottom in a Jupyter kernel (full size unless told
+otherwise) and keeps their outputs, so the committed notebooks show a real run; the
+size and the run time are recorded in the notebook's metadata (`keras_o2v`).
 
 Usage:
-    python notebooks/build.py           # rewrite every notebooks/<name>.ipynb
-    python notebooks/build.py --check   # exit 1 if any notebook differs from its source
+    python notebooks/build.py                      # bring every notebook in line with its source
+    python notebooks/build.py --check              # exit 1 if a notebook's cells differ from its source
+    python notebooks/build.py --execute [NAME ...] # also run them (O2V_NOTEBOOK_SIZE=full) and keep outputs
 """
 
 import argparse
 import json
+import os
 import pathlib
 import sys
+import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 SOURCES = HERE / "src"
@@ -115,10 +121,18 @@ def to_notebook(cells, name):
 
 
 def render(source_path):
-    """The `.ipynb` text built from one source file."""
+    """The notebook dict built from one source file (no outputs)."""
     source_path = pathlib.Path(source_path)
-    notebook = to_notebook(parse_source(source_path.read_text(encoding="utf-8")), source_path.stem)
+    return to_notebook(parse_source(source_path.read_text(encoding="utf-8")), source_path.stem)
+
+
+def dumps(notebook):
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def cell_signature(notebook):
+    """What must match the source: each cell's type, id and text (outputs are ignored)."""
+    return [(cell["cell_type"], cell["id"], "".join(cell["source"])) for cell in notebook["cells"]]
 
 
 def targets():
@@ -126,22 +140,50 @@ def targets():
     return [(path, HERE / f"{path.stem}.ipynb") for path in sorted(SOURCES.glob("*.py"))]
 
 
+def execute(notebook, size):
+    """Runs `notebook` top to bottom in a fresh kernel at `size`; returns it with outputs."""
+    import nbclient
+    import nbformat
+
+    os.environ["O2V_NOTEBOOK_SIZE"] = size
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    node = nbformat.from_dict(notebook)
+    client = nbclient.NotebookClient(node, timeout=3 * 3600, kernel_name="python3",
+                                     record_timing=False,
+                                     resources={"metadata": {"path": str(HERE)}})
+    started = time.perf_counter()
+    client.execute()
+    result = json.loads(nbformat.writes(node))
+    result["metadata"]["keras_o2v"] = {"size": size,
+                                       "seconds": round(time.perf_counter() - started)}
+    return result
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if a notebook is missing or out of date")
+    parser.add_argument("--execute", nargs="*", metavar="NAME",
+                        help="run these notebooks (default: all) and keep their outputs")
+    parser.add_argument("--size", default="full", choices=["full", "small"],
+                        help="O2V_NOTEBOOK_SIZE for --execute (default full)")
     args = parser.parse_args(argv)
     stale = []
-    for source, notebook in targets():
-        text = render(source)
-        current = notebook.read_text(encoding="utf-8") if notebook.exists() else None
-        if current == text:
+    for source, path in targets():
+        built = render(source)
+        current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        run = args.execute is not None and (not args.execute or source.stem in args.execute)
+        if current is not None and cell_signature(current) == cell_signature(built) and not run:
             continue
         if args.check:
-            stale.append(notebook.name)
-        else:
-            notebook.write_text(text, encoding="utf-8")
-            print(f"wrote {notebook.relative_to(HERE.parent)}")
+            stale.append(path.name)
+            continue
+        if run:
+            print(f"running {path.name} ({args.size}) ...", flush=True)
+            built = execute(built, args.size)
+        path.write_text(dumps(built), encoding="utf-8")
+        print(f"wrote {path.relative_to(HERE.parent)}")
     if stale:
         print("out of date (run python notebooks/build.py): " + ", ".join(stale), file=sys.stderr)
         return 1
