@@ -99,24 +99,17 @@ for name, value in baselines.items():
 """
 ## 3. Training job
 
-These are the hyperparameters of SageMaker's MovieLens regression example (spec
-§7.1): `pooled_embedding` encoders of one token, 300-d token embeddings, one tanh MLP
+These are the hyperparameters of SageMaker's MovieLens regression example
+(`keras_o2v.presets.SAGEMAKER_MOVIELENS`): `pooled_embedding` encoders of one token, 300-d token embeddings, one tanh MLP
 layer of 256, mean squared error, Adam at 0.001, batches of 64, at most 20 epochs with
 SageMaker's early-stopping rule (patience 3, tolerance 0.01). The job reports
 SageMaker's metric names, keeps the best validation epoch, and scores it on the test
 channel. Rerunning the cell on the same `model_dir` resumes instead of starting over.
 """
 
-hyperparameters = {
-    "enc0_network": "pooled_embedding", "enc1_network": "pooled_embedding",
-    "enc0_max_seq_len": 1, "enc1_max_seq_len": 1,
-    "enc0_vocab_size": 944, "enc1_vocab_size": 1684,
-    "enc0_token_embedding_dim": 300, "enc1_token_embedding_dim": 300,
-    "enc_dim": 1024, "mlp_layers": 1, "mlp_dim": 256, "mlp_activation": "tanh",
-    "output_layer": "mean_squared_error", "optimizer": "adam", "learning_rate": 0.001,
-    "mini_batch_size": 64, "epochs": 20,
-    "early_stopping_patience": 3, "early_stopping_tolerance": 0.01,
-}
+hyperparameters = {**keras_o2v.presets.SAGEMAKER_MOVIELENS,
+                   "enc0_vocab_size": 944, "enc1_vocab_size": 1684}
+print(hyperparameters)
 if SMALL:
     hyperparameters.update(enc0_token_embedding_dim=32, enc1_token_embedding_dim=32,
                            mlp_dim=32, mini_batch_size=256, epochs=2)
@@ -149,7 +142,7 @@ plt.show()
 """
 Test RMSE of the kept model, next to the baselines. For reference, SageMaker reports a
 validation MSE of about 0.91 for this recipe and an RMSE of about 0.946 in its
-comparison chart (spec §7.1); its split (GroupLens' `ua`) is not ours, so expect
+comparison chart; its split (GroupLens' `ua`) is not ours, so expect
 similar, not identical, numbers.
 """
 

@@ -5,7 +5,7 @@ Date created: 2026-11-21
 Last modified: 2026-11-21
 Description: Learn document embeddings from (text window, rest of document) pairs, starting from GloVe vectors; training curves, accuracy and retrieval hits@k.
 
-**What this shows.** SageMaker's document-embedding recipe (spec §7.3, there on
+**What this shows.** SageMaker's document-embedding example (there on
 Wikipedia) on 20 Newsgroups: each training pair is a window of 20 consecutive words
 (`in0`) and the rest of the same post (`in1`), with label 1; negative sampling
 (`negative_sampling_rate=3`) adds pairs with other posts each epoch. Both sides share
@@ -154,7 +154,7 @@ print(counts)
 """
 ## 4. Model
 
-The recipe of spec §7.3, with GloVe's width: `pooled_embedding` (the masked mean of the
+SageMaker's document-embedding recipe, with GloVe's width: `pooled_embedding` (the masked mean of the
 token vectors) on both sides with one shared token table
 (`tied_token_embedding_weight`), the `hadamard` comparator, a 2-layer ReLU MLP and
 negative sampling. The table is initialised from the word vectors and fine-tuned: with
@@ -232,7 +232,7 @@ Pair accuracy on the test file (1 positive, 5 negatives per window; answering
 "negative" always scores 5/6 ≈ 0.833), then retrieval: for each test window, the rank of
 its own post among all test posts by cosine similarity of the embeddings. With about
 10,000 training posts, expect a modest gain over averaged GloVe vectors (SageMaker's
-Wikipedia run, spec §7.3, trains on 250,000 articles).
+Wikipedia run trains on 250,000 articles).
 """
 
 test_metrics = model.evaluate(test_data, return_dict=True, verbose=0)
