@@ -1,8 +1,8 @@
 """Loaders for real public datasets, in the spirit of `keras.datasets`.
 
-Each loader tries the official source first and then a verified copy published on a
-package registry, checks row counts and a SHA-256 of the parsed data, and caches the
-result under `~/.cache/keras_o2v` (or `$KERAS_O2V_CACHE`, or `cache_dir=`).
+Each loader tries the official source first (where one is reachable) and then a
+verified copy published on a package registry, checks row counts and a SHA-256 of the
+parsed data, and caches the result under `~/.cache/keras_o2v` (or `$KERAS_O2V_CACHE`, or `cache_dir=`).
 """
 
 from keras_o2v.datasets._cache import FileCheck, Source, cache_root, clear_cache
@@ -14,15 +14,18 @@ from keras_o2v.datasets.converters import (
     write_jsonl,
 )
 from keras_o2v.datasets.glove import WordVectors, glove_6b_100d
+from keras_o2v.datasets.labelled_texts import LabelledTexts
 from keras_o2v.datasets.movielens import MovieLens100k, Ratings, movielens_100k
 from keras_o2v.datasets.movielens_split import split_ratings
 from keras_o2v.datasets.newsgroups import Newsgroups, newsgroups20
+from keras_o2v.datasets.reuters import reuters_r8, reuters_r52
 
 __all__ = [
-    "FileCheck", "MovieLens100k", "Newsgroups", "Ratings", "Source", "UserHistory", "WordVectors",
-    "cache_root", "clear_cache", "documents_to_label_records",
+    "FileCheck", "LabelledTexts", "MovieLens100k", "Newsgroups", "Ratings", "Source",
+    "UserHistory", "WordVectors", "cache_root", "clear_cache", "documents_to_label_records",
     "documents_to_retrieval_records", "glove_6b_100d", "movielens_100k",
-    "newsgroups20", "ratings_to_records", "split_ratings", "write_jsonl",
+    "newsgroups20", "ratings_to_records", "reuters_r52", "reuters_r8", "split_ratings",
+    "write_jsonl",
 ]
 
 

