@@ -268,6 +268,21 @@ class Hyperparameters:
             out[field.name] = list(value) if isinstance(value, tuple) else value
         return out
 
+    def to_string_map(self):
+        """`to_dict` as SageMaker's hyperparameter map: every value a string.
+
+        Booleans are `"True"` / `"False"` and `comparator_list` is
+        `"hadamard, concat, abs_diff"`, as the SageMaker developer guide writes
+        them; `from_dict` reads the map back to an equal `Hyperparameters`. This is
+        what `o2v train` writes to `hyperparameters.json`, so the file can be passed
+        to a SageMaker training job as it is.
+
+        Example:
+        >>> Hyperparameters(enc0_max_seq_len=1, enc0_vocab_size=9).to_string_map()["enc_dim"]
+        '4096'
+        """
+        return {name: _to_string(value) for name, value in self.to_dict().items()}
+
     def replace(self, **changes):
         """A copy with some values changed (validated again)."""
         return dataclasses.replace(self, **changes)
@@ -471,3 +486,11 @@ def _to_number(value, integer):
             return None
         return int(value)
     return float(value)
+
+
+def _to_string(value):
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)

@@ -85,7 +85,10 @@ def graph_assertion_messages(side, vocab_size):
 
 
 def _short(value, limit=40):
-    text = json.dumps(value)
+    try:
+        text = json.dumps(value)
+    except (RecursionError, ValueError, TypeError):  # a hostile value: say what it is
+        return json_type_name(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 

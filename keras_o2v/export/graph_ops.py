@@ -33,3 +33,14 @@ def saved_model_op_types(export_dir):
 def cudnn_ops(export_dir):
     """The sorted op types starting with `Cudnn` (which have no CPU kernel)."""
     return sorted(op for op in saved_model_op_types(export_dir) if op.startswith("Cudnn"))
+
+
+def unregistered_ops(export_dir):
+    """The sorted op types that stock TensorFlow does not know (custom ops).
+
+    Run in a process that loaded no op library of its own, this lists what a
+    stock TensorFlow Serving could not run.
+    """
+    from tensorflow.python.framework import op_def_registry
+
+    return sorted(op for op in saved_model_op_types(export_dir) if op_def_registry.get(op) is None)

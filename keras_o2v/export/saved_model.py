@@ -16,25 +16,33 @@ Keras-side facts this relies on (verified with Keras 3.15 / TF 2.21 and
 
 import json
 import os
-import shutil
-import tempfile
 
 import keras
 import tensorflow as tf
 
 from keras_o2v.data.token_ids import graph_assertion_messages
 from keras_o2v.errors import O2VError
+from keras_o2v.export import install
+from keras_o2v.export.candidates import Candidates, read_candidates
 from keras_o2v.export.graph_ops import cudnn_ops
 from keras_o2v.export.versions import next_version
+from keras_o2v.export.top_k import TopKIndex, embed_candidates
 from keras_o2v.export.warmup import write_warmup_requests
 from keras_o2v.models import Object2Vec
 from keras_o2v.serving_contract import (
+    CANDIDATES_ASSET,
     EMBED_SIGNATURES,
     EMBEDDINGS,
+    EXCLUDE,
     HYPERPARAMETERS_ASSET,
+    IDS,
     INPUT_NAMES,
+    K,
     SCORE_SIGNATURE,
     SCORES,
+    TOP_K_EXCLUDING_SIGNATURE,
+    TOP_K_SIGNATURE,
+    TOP_K_SIGNATURES,
 )
 
 
@@ -52,7 +60,8 @@ def make_export_twin(model):
     return twin
 
 
-def export_saved_model(model, base_path, version=None, overwrite=False, warmup=True):
+def export_saved_model(model, base_path, version=None, overwrite=False, warmup=True,
+                       candidates=None, positive_class=None):
     """Writes `model` to `base_path/<version>/` for TensorFlow Serving, atomically.
 
     The SavedModel has three signatures, all taking int64 ids `[batch, None]`
@@ -63,10 +72,16 @@ def export_saved_model(model, base_path, version=None, overwrite=False, warmup=T
       probabilities (or `[batch, 1]` for regression);
     - `embed_in0`: `in0` -> `embeddings`; `embed_in1`: `in1` -> `embeddings`.
 
+    With `candidates`, two more: `top_k` (`in0`, `k`) and `top_k_excluding`
+    (`in0`, `k`, `exclude`) -> `ids` and `scores` of the k best candidates per row
+    (see `keras_o2v.serving_contract` and `keras_o2v.export.top_k`).
+
     `assets.extra/` holds `tf_serving_warmup_requests` (one PredictionLog per
     signature) and `hyperparameters.json`. The version is written in a hidden
-    temporary folder under `base_path` and renamed into place, so TF Serving
-    never sees a half-written version.
+    scratch folder under `base_path` and renamed into place; an overwrite swaps
+    the complete new folder for the old one in one step, so TF Serving never sees
+    a half-written version and a crash leaves the old or the new version
+    (`keras_o2v.export.install`).
 
     Args:
         model: a `keras_o2v.Object2Vec`.
@@ -74,12 +89,17 @@ def export_saved_model(model, base_path, version=None, overwrite=False, warmup=T
         version: integer version; default one more than the highest present.
         overwrite: replace an existing `version` (otherwise that is an error).
         warmup: write the warm-up records.
+        candidates: a candidates file (JSON Lines of `{"id": <int>, "in1": [ids]}`)
+            or a `keras_o2v.export.Candidates`: adds the top-k signatures.
+        positive_class: the class whose probability ranks candidates (softmax
+            models; default the highest class).
 
     Returns:
         The path of the written version folder.
 
     Raises:
         FileExistsError: `version` exists and `overwrite` is False.
+        DataError: a bad line in the candidates file.
         O2VError: the traced graph holds a `Cudnn*` op (should never happen).
 
     Example:
@@ -91,28 +111,50 @@ def export_saved_model(model, base_path, version=None, overwrite=False, warmup=T
         raise TypeError(f"export_saved_model needs a keras_o2v.Object2Vec, got {type(model).__name__}")
     if version is not None and (isinstance(version, bool) or int(version) != version or version < 0):
         raise ValueError(f"version must be a non-negative integer, got {version!r}")
+    hp = model.hyperparameters
+    if positive_class is not None and not (hp.is_classification and 0 <= positive_class < hp.num_classes):
+        raise ValueError(f"positive_class={positive_class!r} must be a class of a softmax model "
+                         f"(0..{hp.num_classes - 1})")
+    if candidates is not None and not isinstance(candidates, Candidates):
+        candidates = read_candidates(os.fspath(candidates), hp)
     base_path = os.fspath(base_path)
     os.makedirs(base_path, exist_ok=True)
     if version is not None and os.path.exists(os.path.join(base_path, str(version))) and not overwrite:
         raise FileExistsError(_exists_message(base_path, version))
-    scratch = tempfile.mkdtemp(prefix=".export-", dir=base_path)
-    try:
-        staging = os.path.join(scratch, "saved_model")
-        _write_saved_model(make_export_twin(model), staging)
+    with install.Scratch(base_path) as scratch:
+        staging = scratch.staging
+        signatures = _write_saved_model(make_export_twin(model), staging, candidates, positive_class)
         found = cudnn_ops(staging)
         if found:
             raise O2VError(f"The exported graph holds ops without a CPU kernel: {found}")
         os.makedirs(os.path.join(staging, "assets.extra"), exist_ok=True)
         with open(os.path.join(staging, HYPERPARAMETERS_ASSET), "w", encoding="utf-8") as f:
-            json.dump(model.hyperparameters.to_dict(), f, indent=2, sort_keys=True)
+            json.dump(hp.to_string_map(), f, indent=2, sort_keys=True)
+        if candidates is not None:
+            with open(os.path.join(staging, CANDIDATES_ASSET), "w", encoding="utf-8") as f:
+                json.dump(_candidates_note(hp, candidates, positive_class), f, indent=2)
         if warmup:
-            write_warmup_requests(staging)
-        return _install(staging, base_path, version, overwrite, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+            write_warmup_requests(staging, signatures)
+        install._step("written")
+        if version is None:
+            return install.install_new(staging, base_path, lambda: next_version(base_path))
+        try:
+            return install.install_version(staging, base_path, version, scratch, overwrite)
+        except FileExistsError:
+            raise FileExistsError(_exists_message(base_path, version)) from None
 
 
-def _write_saved_model(twin, path):
+def _candidates_note(hp, candidates, positive_class):
+    if hp.is_classification:
+        column = hp.num_classes - 1 if positive_class is None else positive_class
+        rule = f"probability of class {column} (serving_default scores[:, {column}])"
+    else:
+        rule = "predicted value (serving_default scores[:, 0])"
+    return {"count": int(len(candidates.ids)), "score": rule}
+
+
+def _write_saved_model(twin, path, candidates=None, positive_class=None):
+    """Traces the signatures into `path`; returns their names."""
     hp = twin.hyperparameters
     vocab_sizes = [hp.encoder(side).vocab_size for side in (0, 1)]
 
@@ -144,26 +186,34 @@ def _write_saved_model(twin, path):
     archive.add_endpoint(SCORE_SIGNATURE, score, input_signature=[spec(n) for n in INPUT_NAMES])
     archive.add_endpoint(EMBED_SIGNATURES[0], embed_in0, input_signature=[spec(INPUT_NAMES[0])])
     archive.add_endpoint(EMBED_SIGNATURES[1], embed_in1, input_signature=[spec(INPUT_NAMES[1])])
+    names = [SCORE_SIGNATURE, *EMBED_SIGNATURES]
+    if candidates is not None:
+        index = TopKIndex(
+            lambda queries, items: twin.score_embeddings(queries, items, positive_class),
+            candidates.ids, embed_candidates(twin, candidates.sequences),
+            pair_width=max(4 * _embedding_width(hp), hp.mlp_dim))
+        archive.track(index)
+        k_spec = tf.TensorSpec(None, tf.int32, name=K)
+        exclude_spec = tf.TensorSpec([None, None], tf.int64, name=EXCLUDE)
+
+        def top_k(in0, k):
+            ids, scores = index.search(twin.encode(0, checked(0, in0)), k)
+            return {IDS: ids, SCORES: scores}
+
+        def top_k_excluding(in0, k, exclude):
+            ids, scores = index.search(twin.encode(0, checked(0, in0)), k, exclude)
+            return {IDS: ids, SCORES: scores}
+
+        archive.add_endpoint(TOP_K_SIGNATURE, top_k, input_signature=[spec(INPUT_NAMES[0]), k_spec])
+        archive.add_endpoint(TOP_K_EXCLUDING_SIGNATURE, top_k_excluding,
+                             input_signature=[spec(INPUT_NAMES[0]), k_spec, exclude_spec])
+        names += list(TOP_K_SIGNATURES)
     archive.write_out(path, verbose=False)
+    return names
 
 
-def _install(staging, base_path, version, overwrite, scratch):
-    if version is None:
-        while True:
-            target = os.path.join(base_path, str(next_version(base_path)))
-            try:
-                os.rename(staging, target)  # fails if another export took the number
-                return target
-            except OSError:
-                if not os.path.exists(target):
-                    raise
-    target = os.path.join(base_path, str(int(version)))
-    if os.path.exists(target):
-        if not overwrite:
-            raise FileExistsError(_exists_message(base_path, version))
-        os.rename(target, os.path.join(scratch, "replaced"))
-    os.rename(staging, target)
-    return target
+def _embedding_width(hp):
+    return max(hp.encoder(side).output_dim(hp.enc_dim) for side in (0, 1))
 
 
 def _exists_message(base_path, version):

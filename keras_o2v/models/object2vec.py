@@ -110,6 +110,8 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
         self.use_cudnn = use_cudnn
         self.token_embeddings = tables
         self.encoders = tuple(encoders)
+        self._head = (comparator, tuple(layer for layer in mlp if isinstance(layer, keras.layers.Dense)),
+                      output_layer)
         self._embed_functions = {}
         self._hyperparameter_callbacks = []
 
@@ -215,6 +217,40 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
             width = self.encoders[side].compute_output_shape((None, None, None))[-1]
             return np.zeros((0, width), np.float32)
         return np.concatenate([np.asarray(o) for o in outputs], axis=0)
+
+
+    def score_embeddings(self, query_embeddings, candidate_embeddings, positive_class=None):
+        """Ranking scores of every (query, candidate) pair from their embeddings.
+
+        The score is what `serving_default` gives for the pair: the head (comparator
+        and MLP) runs on every pair, so the cost is `[b * n]` head evaluations (the
+        encoders, the expensive part, are not run). Used by the top-k signature,
+        which calls it on blocks of candidates.
+
+        Args:
+            query_embeddings: float tensor `[b, d]` from `encode(0, ...)`.
+            candidate_embeddings: float tensor `[n, d]` from `encode(1, ...)`.
+            positive_class: for softmax models, the class whose probability is the
+                score (default: the highest class, class 1 of a binary model).
+                Ignored for regression, whose score is the predicted value.
+
+        Returns:
+            float tensor `[b, n]`.
+        """
+        comparator, dense_layers, output_layer = self._head
+        b = tf.shape(query_embeddings)[0]
+        n = tf.shape(candidate_embeddings)[0]
+        width = tf.shape(query_embeddings)[1]
+        queries = tf.reshape(tf.repeat(query_embeddings, n, axis=0), [b * n, width])
+        candidates = tf.tile(candidate_embeddings, [b, 1])
+        x = comparator([queries, candidates])
+        for layer in dense_layers:
+            x = layer(x)
+        outputs = output_layer(x)
+        column = 0
+        if self.hyperparameters.is_classification:
+            column = self.hyperparameters.num_classes - 1 if positive_class is None else positive_class
+        return tf.reshape(outputs[:, column], [b, n])
 
 
 def _encode(table, encoder, max_len, ids, training=None):

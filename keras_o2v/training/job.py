@@ -92,7 +92,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         for name, channel in (("train", train), ("validation", validation), ("test", test)):
             if channel is not None:
                 validate_files(channel, hp).raise_if_bad()
-    directory.write_json(directory.hyperparameters, hp.to_dict())
+    directory.write_json(directory.hyperparameters, hp.to_string_map())
     if hp.bucket_width != hp.effective_bucket_width:
         print(f"bucket_width={hp.bucket_width} is ignored: token_embedding_storage_type=row_sparse "
               "switches length bucketing off (use bucketing: False).", flush=True)
