@@ -1,5 +1,7 @@
 """The inference protocol helpers, without a model: parsing, modes, padding, TF Serving JSON."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -92,7 +94,11 @@ def test_sagemaker_content_types_and_accept():
     assert error.value.status == 406
     results = [{"scores": [0.25, 0.75]}, {"embeddings": [1.0]}]
     assert encode_response(results, "application/jsonlines") == (
-        b'{"scores": [0.25, 0.75]}\n{"embeddings": [1.0]}\n')
+        b'{"scores":[0.25,0.75]}\n{"embeddings":[1.0]}\n')
+    many = [{"scores": [i / 4]} for i in range(600)]  # written in chunks, read back whole
+    assert json.loads(encode_response(many, "application/json")) == {"predictions": many}
+    assert [json.loads(line) for line in encode_response(many, "application/jsonlines")
+            .splitlines()] == many
 
 
 def test_preferred_mode():

@@ -6,7 +6,15 @@ from typing import Dict, List
 import numpy as np
 
 from keras_o2v.data.ragged_rows import pad_sequences
-from keras_o2v.serving_contract import OUTPUT_KEYS, SIGNATURE_INPUTS
+from keras_o2v.serving_contract import (
+    EXCLUDE,
+    IDS,
+    K,
+    NO_CANDIDATE,
+    OUTPUT_KEYS,
+    SIGNATURE_INPUTS,
+    TOP_K_SIGNATURES,
+)
 
 
 @dataclasses.dataclass
@@ -14,8 +22,9 @@ class SignatureBatch:
     """Instances of one mode, padded for one signature call.
 
     Args:
-        signature: `serving_default`, `embed_in0` or `embed_in1`.
-        inputs: input name -> int64 array `[n, longest]`, right-padded with 0.
+        signature: `serving_default`, `embed_in0`, `embed_in1`, `top_k` or `top_k_excluding`.
+        inputs: input name -> array: ids int64 `[n, longest]` right-padded with 0,
+            `k` int32 `[n]`, `exclude` int64 `[n, longest]` right-padded with -1.
         positions: index of each row in the original request.
     """
 
@@ -24,8 +33,8 @@ class SignatureBatch:
     positions: List[int]
 
     @property
-    def output_key(self):
-        """The signature's output: `scores` or `embeddings`."""
+    def output_keys(self):
+        """The signature's outputs: `("scores",)`, `("embeddings",)` or `("ids", "scores")`."""
         return OUTPUT_KEYS[self.signature]
 
 
@@ -52,10 +61,22 @@ def plan_batches(instances, max_batch_size=None):
         step = max_batch_size or len(positions)
         for start in range(0, len(positions), step):
             chunk = positions[start:start + step]
-            inputs = {name: pad_sequences([getattr(instances[p], name) for p in chunk])
+            inputs = {name: _column(name, [getattr(instances[p], name) for p in chunk])
                       for name in SIGNATURE_INPUTS[signature]}
             batches.append(SignatureBatch(signature, inputs, chunk))
     return batches
+
+
+def _column(name, values):
+    if name == K:
+        return np.asarray(values, np.int32)
+    if name == EXCLUDE:
+        width = max(1, max(len(v) for v in values))
+        column = np.full((len(values), width), NO_CANDIDATE, np.int64)
+        for row, ids in enumerate(values):
+            column[row, :len(ids)] = ids
+        return column
+    return pad_sequences(values)
 
 
 def assemble(count, batches, outputs):
@@ -64,17 +85,27 @@ def assemble(count, batches, outputs):
     Args:
         count: number of instances in the request.
         batches: the `SignatureBatch`es from `plan_batches`.
-        outputs: per batch, the output array (or nested list) `[n, width]`.
+        outputs: per batch, `{output name: array (or nested list) [n, width]}`.
 
     Returns:
-        A list of `{"scores": [...]}` / `{"embeddings": [...]}` dicts.
+        A list of `{"scores": [...]}` / `{"embeddings": [...]}` /
+        `{"ids": [...], "scores": [...]}` dicts; top-k rows leave out empty slots
+        (id -1: past the row's k, or candidates exhausted by `exclude`).
     """
     results = [None] * count
     for batch, output in zip(batches, outputs):
-        rows = output.tolist() if isinstance(output, np.ndarray) else output
-        if len(rows) != len(batch.positions):
-            raise ValueError(f"{batch.signature} returned {len(rows)} rows for "
-                             f"{len(batch.positions)} instances")
-        for position, row in zip(batch.positions, rows):
-            results[position] = {batch.output_key: row}
+        columns = {}
+        for key in batch.output_keys:
+            value = output[key]
+            columns[key] = value.tolist() if isinstance(value, np.ndarray) else value
+            if len(columns[key]) != len(batch.positions):
+                raise ValueError(f"{batch.signature} returned {len(columns[key])} rows for "
+                                 f"{len(batch.positions)} instances")
+        top_k = batch.signature in TOP_K_SIGNATURES
+        for row, position in enumerate(batch.positions):
+            result = {key: columns[key][row] for key in batch.output_keys}
+            if top_k:
+                keep = [i for i, candidate in enumerate(result[IDS]) if candidate != NO_CANDIDATE]
+                result = {key: [values[i] for i in keep] for key, values in result.items()}
+            results[position] = result
     return results

@@ -16,3 +16,6 @@ class InferenceError(O2VError, ValueError):
         super().__init__(message)
         self.message = message
         self.status = status
+
+    def __reduce__(self):  # keeps the status across processes (the server's decode pool)
+        return type(self), (self.message, self.status)

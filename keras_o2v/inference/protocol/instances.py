@@ -5,6 +5,10 @@ An instance is `{"in0": [ids], "in1": [ids]}` (scores), `{"in0": [ids]}` or
 Object2Vec inference formats
 (https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-inference-formats.html).
 A `label` key is ignored, so a labelled test file can be sent as it is.
+
+A keras_o2v extension, for models exported with candidates:
+`{"in0": [ids], "k": 10, "exclude": [candidate ids]}` asks for the k best
+candidates (`exclude` optional), answered with `{"ids": [...], "scores": [...]}`.
 """
 
 import dataclasses
@@ -12,9 +16,10 @@ from typing import Optional, Tuple
 
 from keras_o2v.data.token_ids import json_type_name, sequence_problem
 from keras_o2v.inference.protocol.errors import InferenceError
-from keras_o2v.serving_contract import OUTPUT_KEYS, signature_for
+from keras_o2v.serving_contract import EXCLUDE, K, OUTPUT_KEYS, signature_for
 
-_ALLOWED_KEYS = {"in0", "in1", "label"}
+_ALLOWED_KEYS = {"in0", "in1", "label", K, EXCLUDE}
+_MAX_K = 2**31 - 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,19 +29,24 @@ class Instance:
     Args:
         in0: token ids for encoder 0, or None.
         in1: token ids for encoder 1, or None.
+        k: how many candidates to return (top-k instances), or None.
+        exclude: candidate ids to leave out (top-k instances), or None.
     """
 
     in0: Optional[Tuple[int, ...]]
     in1: Optional[Tuple[int, ...]]
+    k: Optional[int] = None
+    exclude: Optional[Tuple[int, ...]] = None
 
     @property
     def signature(self):
-        """`serving_default` with both inputs, else `embed_in0` or `embed_in1`."""
-        return signature_for(self.in0 is not None, self.in1 is not None)
+        """`serving_default` with both inputs, `embed_in0` / `embed_in1` with one, `top_k*` with k."""
+        return signature_for(self.in0 is not None, self.in1 is not None, self.k is not None,
+                             self.exclude is not None)
 
     @property
-    def output_key(self):
-        """`scores` or `embeddings`: the key of this instance's answer."""
+    def output_keys(self):
+        """`("scores",)`, `("embeddings",)` or `("ids", "scores")`: the keys of the answer."""
         return OUTPUT_KEYS[self.signature]
 
 
@@ -84,7 +94,12 @@ def parse_instance(record, where="instance 0", hyperparameters=None, max_seqlens
         if max_seqlens is not None:
             limit = max_seqlens[side] if limit is None else min(limit, max_seqlens[side])
         sides.append(tuple(ids[:limit] if limit is not None else ids))
-    return Instance(*sides)
+    if K not in record:
+        if EXCLUDE in record:
+            raise InferenceError(f"{where}: 'exclude' needs 'k' (top-k instances are "
+                                 f"{{\"in0\": [ids], \"k\": <int>, \"exclude\": [candidate ids]}})")
+        return Instance(*sides)
+    return Instance(*sides, *_top_k_fields(record, where))
 
 
 def parse_instances(records, hyperparameters=None, max_seqlens=None, label="instance"):
@@ -105,6 +120,30 @@ def parse_instances(records, hyperparameters=None, max_seqlens=None, label="inst
     first = 1 if label == "line" else 0
     return [parse_instance(record, f"{label} {i}", hyperparameters, max_seqlens)
             for i, record in enumerate(records, start=first)]
+
+
+def _top_k_fields(record, where):
+    if "in0" not in record or "in1" in record:
+        raise InferenceError(f"{where}: a top-k instance has 'in0' and 'k' (and optionally "
+                             f"'exclude'), not 'in1'")
+    k = record[K]
+    if type(k) is not int or not 1 <= k <= _MAX_K:
+        raise InferenceError(f"{where}: 'k' must be a positive integer, got "
+                             f"{_describe(k)}")
+    if EXCLUDE not in record:
+        return k, None
+    exclude = record[EXCLUDE]
+    if not isinstance(exclude, list) or any(type(i) is not int or i < 0 for i in exclude):
+        raise InferenceError(f"{where}: 'exclude' must be a list of non-negative candidate ids, "
+                             f"got {_describe(exclude)}")
+    return k, tuple(exclude)
+
+
+def _describe(value):
+    text = json_type_name(value)
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        text = repr(value)[:40]
+    return text
 
 
 def _check_ids(ids, key, where, side, hyperparameters):

@@ -5,9 +5,9 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-inference-formats.htm
 https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-encoder-embeddings.html.
 """
 
-import json
 import os
 
+from keras_o2v.inference.protocol import json_codec
 from keras_o2v.inference.protocol.errors import InferenceError
 
 JSON = "application/json"
@@ -49,13 +49,14 @@ def parse_max_seqlens(value):
     return lengths
 
 
-def decode_request(body, content_type):
+def decode_request(body, content_type, max_rows=None):
     """Decodes a `/invocations` body into JSON records and the truncation lengths.
 
     Args:
         body: the raw bytes.
         content_type: the Content-Type header (`application/json` or
             `application/jsonlines`, optionally with `infer_max_seqlens`).
+        max_rows: more instances than this get 413 (None: no limit).
 
     Returns:
         `(records, max_seqlens)`: the instances as decoded JSON and
@@ -63,7 +64,8 @@ def decode_request(body, content_type):
 
     Raises:
         InferenceError: 415 for other content types, 400 for bad bodies (a bare
-            JSON list is refused like SageMaker: "unable to evaluate payload provided").
+            JSON list is refused like SageMaker: "unable to evaluate payload provided"),
+            413 for more than `max_rows` instances.
 
     Example:
     >>> decode_request(b'{"instances": [{"in0": [1]}]}', "application/json")
@@ -73,23 +75,31 @@ def decode_request(body, content_type):
     max_seqlens = None
     if "infer_max_seqlens" in params:
         max_seqlens = parse_max_seqlens(params["infer_max_seqlens"])
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InferenceError(f"request body is not UTF-8: {error}") from None
     if media_type == JSON:
-        return _decode_json(text), max_seqlens
-    if media_type in _JSONLINES_ALIASES:
-        return _decode_jsonlines(text), max_seqlens
-    raise InferenceError(f"Unsupported Content-Type {content_type!r}; use {JSON} or {JSONLINES}",
-                         status=415)
+        records = _decode_json(body)
+    elif media_type in _JSONLINES_ALIASES:
+        records = _decode_jsonlines(body, max_rows)
+    else:
+        raise InferenceError(f"Unsupported Content-Type {content_type!r}; use {JSON} or "
+                             f"{JSONLINES}", status=415)
+    check_rows(len(records), max_rows)
+    return records, max_seqlens
 
 
-def _decode_json(text):
+def check_rows(count, max_rows):
+    """Raises `InferenceError` (413) when `count` instances exceed `max_rows`."""
+    if max_rows is not None and count > max_rows:
+        raise InferenceError(f"The request holds {count} instances; the limit is {max_rows} "
+                             f"per request (--max-rows). Split it into smaller requests.",
+                             status=413)
+
+
+def _decode_json(body):
     try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InferenceError(f"unable to evaluate payload provided: malformed JSON: {error}") from None
+        payload = json_codec.loads(body)
+    except InferenceError as error:
+        raise InferenceError(f"unable to evaluate payload provided: malformed JSON: "
+                             f"{error.message}") from None
     if not isinstance(payload, dict) or "instances" not in payload:
         got = "a JSON list" if isinstance(payload, list) else f"{type(payload).__name__}"
         if isinstance(payload, dict):
@@ -104,15 +114,16 @@ def _decode_json(text):
     return instances
 
 
-def _decode_jsonlines(text):
+def _decode_jsonlines(body, max_rows=None):
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(body.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as error:
-            raise InferenceError(f"line {number}: malformed JSON: {error}") from None
+            records.append(json_codec.loads(line, what="JSON"))
+        except InferenceError as error:
+            raise InferenceError(f"line {number}: malformed JSON: {error.message}") from None
+        check_rows(len(records), max_rows)
     if not records:
         raise InferenceError("No instances given: the JSON Lines body is empty")
     return records
@@ -137,16 +148,22 @@ def choose_accept(accept, default=JSON):
     raise InferenceError(f"Unsupported Accept {accept!r}; use {JSON} or {JSONLINES}", status=406)
 
 
-def encode_response(results, accept):
+def encode_response(results, accept, chunk_rows=256):
     """Serialises `[{"scores": [...]}, ...]` as SageMaker does for `accept`.
+
+    Large answers are written `chunk_rows` results at a time, so a thread
+    encoding them gives up the interpreter lock between chunks.
 
     Returns:
         The body bytes: `{"predictions": [...]}` for JSON, one object per line
         for JSON Lines.
     """
+    chunks = [results[start:start + chunk_rows] for start in range(0, len(results), chunk_rows)]
     if accept == JSONLINES:
-        return "".join(json.dumps(result) + "\n" for result in results).encode("utf-8")
-    return json.dumps({"predictions": results}).encode("utf-8")
+        return b"".join(b"".join(json_codec.dumps(result) + b"\n" for result in chunk)
+                        for chunk in chunks)
+    parts = [json_codec.dumps(chunk)[1:-1] for chunk in chunks]
+    return b'{"predictions":[' + b",".join(parts) + b"]}"
 
 
 def preferred_mode(environ=None):

@@ -80,4 +80,12 @@ def from_tfserving_responses(count, requests, responses):
     from keras_o2v.inference.protocol.batching import SignatureBatch
 
     batches = [SignatureBatch(signature, {}, positions) for signature, _, positions in requests]
-    return assemble(count, batches, [response["predictions"] for response in responses])
+    outputs = []
+    for batch, response in zip(batches, responses):
+        predictions = response["predictions"]
+        keys = batch.output_keys
+        if len(keys) == 1:
+            outputs.append({keys[0]: predictions})
+        else:  # several outputs: one object per instance
+            outputs.append({key: [row[key] for row in predictions] for key in keys})
+    return assemble(count, batches, outputs)

@@ -15,8 +15,11 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
+from keras_o2v.inference.protocol import json_codec
 from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v.serving_contract import SCORE_SIGNATURE
+
+MAX_RANK = 32  # deeper lists than this are refused for inputs of unknown rank
 
 _NUMPY_DTYPES = {"DT_INT64": np.int64, "DT_INT32": np.int32, "DT_FLOAT": np.float32,
                  "DT_DOUBLE": np.float64, "DT_BOOL": np.bool_}
@@ -45,13 +48,16 @@ class PredictRequest:
     columnar: bool
 
 
-def parse_predict_request(body, signature_inputs):
+def parse_predict_request(body, signature_inputs, max_rows=None):
     """Parses and validates a `:predict` body against a signature's inputs.
 
     Args:
         body: raw bytes or str.
         signature_inputs: `callable(signature_name) -> {name: TensorSpec}`
-            that raises `InferenceError` for an unknown signature.
+            that raises `InferenceError` for an unknown signature, or a dict
+            `{signature_name: {name: TensorSpec}}`.
+        max_rows: more rows (instances, or the 0th dimension of a columnar
+            input) than this get 413 (None: no limit).
 
     Returns:
         A `PredictRequest`.
@@ -65,17 +71,13 @@ def parse_predict_request(body, signature_inputs):
     ...                       lambda name: specs).inputs["in0"].shape
     (1, 2)
     """
-    if isinstance(body, bytes):
-        try:
-            body = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InferenceError(f"JSON Parse error: Invalid encoding in string. ({error})") from None
+    if isinstance(signature_inputs, dict):
+        signature_inputs = _lookup(signature_inputs)
     if not body:
         raise InferenceError("JSON Parse error: The document is empty")
-    try:
-        doc = json.loads(body)
-    except json.JSONDecodeError as error:
-        raise InferenceError(f"JSON Parse error: {error.msg} at offset: {error.pos}") from None
+    doc = json_codec.loads(body)
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    fast = b"true" not in raw and b"false" not in raw
     if not isinstance(doc, dict):
         raise InferenceError(f"JSON Value: {_text(doc)} Is not object")
     signature_name = doc.get("signature_name", SCORE_SIGNATURE)
@@ -94,16 +96,34 @@ def parse_predict_request(body, signature_inputs):
                                  f"list/array")
         if not instances:
             raise InferenceError(f"JSON Value: {_text(doc)} No values in 'instances' array")
-        inputs = _from_instances(instances, specs)
+        _check_rows(len(instances), max_rows)
+        inputs = _from_instances(instances, specs, fast)
         columnar = False
     elif "inputs" in doc:
-        inputs = _from_inputs(doc["inputs"], specs)
+        value = doc["inputs"]
+        for column in (value.values() if _is_object(value) else [value]):
+            _check_rows(len(column) if isinstance(column, list) else 1, max_rows)
+        inputs = _from_inputs(value, specs, fast)
         columnar = True
     else:
         raise InferenceError("Missing 'inputs' or 'instances' key")
     for name, array in inputs.items():
         _check_rank(name, array, specs[name])
     return PredictRequest(signature_name, inputs, columnar)
+
+
+def _lookup(specs_by_signature):
+    def signature_inputs(name):
+        if name not in specs_by_signature:
+            raise InferenceError(f'Serving signature name: "{name}" not found in signature def')
+        return specs_by_signature[name]
+    return signature_inputs
+
+
+def _check_rows(count, max_rows):
+    if max_rows is not None and count > max_rows:
+        raise InferenceError(f"The request holds {count} rows; the limit is {max_rows} per "
+                             f"request (--max-rows). Split it into smaller requests.", status=413)
 
 
 def format_predict_response(outputs, columnar):
@@ -120,10 +140,10 @@ def format_predict_response(outputs, columnar):
     names = sorted(outputs)
     if columnar:
         if len(names) == 1:
-            return {"outputs": np.asarray(outputs[names[0]]).tolist()}
-        return {"outputs": {name: np.asarray(outputs[name]).tolist() for name in names}}
+            return {"outputs": np.asarray(outputs[names[0]])}
+        return {"outputs": {name: np.asarray(outputs[name]) for name in names}}
     if len(names) == 1:
-        return {"predictions": np.asarray(outputs[names[0]]).tolist()}
+        return {"predictions": np.asarray(outputs[names[0]])}
     sizes = {name: len(outputs[name]) for name in names}
     batch = sizes[names[0]]
     for name in names:
@@ -134,7 +154,10 @@ def format_predict_response(outputs, columnar):
     return {"predictions": [{name: columns[name][i] for name in names} for i in range(batch)]}
 
 
-def _from_instances(instances, specs):
+def _from_instances(instances, specs, fast=True):
+    arrays = _instances_fast(instances, specs) if fast else None
+    if arrays is not None:
+        return arrays
     names = sorted(specs)
     first_is_object = _is_object(instances[0])
     if not first_is_object and len(names) > 1:
@@ -169,10 +192,60 @@ def _from_instances(instances, specs):
         (len(instances),) + shapes[name]) for name in names}
 
 
+def _instances_fast(instances, specs):
+    """The stacked arrays of well-formed instances in a few numpy calls, or None."""
+    names = sorted(specs)
+    if all(type(item) is dict for item in instances):
+        if any(len(item) != len(names) for item in instances):
+            return None
+        try:
+            columns = {name: [item[name] for item in instances] for name in names}
+        except KeyError:
+            return None
+    elif len(names) == 1 and not any(isinstance(item, dict) for item in instances):
+        columns = {names[0]: instances}
+    else:
+        return None
+    arrays = {}
+    for name, column in columns.items():
+        array = _fast_array(column, specs[name])
+        if array is None:
+            return None
+        arrays[name] = array
+    return arrays
+
+
+def _fast_array(value, spec, fast=True):
+    """`value` as a numpy array of `spec`'s dtype when it is dense and well typed, else None.
+
+    numpy would read `true` as 1; bodies that hold a boolean take the exact path.
+    """
+    if not fast:
+        return None
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return None
+    if spec.shape is not None and array.ndim != len(spec.shape):
+        return None
+    kind = array.dtype.kind
+    if spec.dtype in ("DT_INT64", "DT_INT32"):
+        if kind != "i" or (array.size and spec.dtype == "DT_INT32" and (
+                array.min() < -2**31 or array.max() >= 2**31)):
+            return None
+    elif spec.dtype in ("DT_FLOAT", "DT_DOUBLE"):
+        if kind not in "if":
+            return None
+    elif spec.dtype != "DT_BOOL" or kind != "b":
+        return None
+    return array.astype(_NUMPY_DTYPES[spec.dtype], copy=False)
+
+
 def _add_instance_item(item, name, specs, shapes, values):
     if name not in specs:
         raise InferenceError(f"JSON object: does not have named input: {name}")
     shape = _dense_shape(item)
+    _check_depth(name, shape, specs[name], per_instance=True)
     flat = []
     _fill(item, 0, shape, specs[name].dtype, flat)
     if name not in shapes:
@@ -185,26 +258,38 @@ def _add_instance_item(item, name, specs, shapes, values):
     values[name].extend(flat)
 
 
-def _from_inputs(value, specs):
+def _from_inputs(value, specs, fast=True):
     names = sorted(specs)
     if not _is_object(value):
         if len(names) > 1:
             raise InferenceError("inputs is a plain value/list, but expecting an object as "
                                  "multiple input tensors required as per tensorinfo_map")
-        return {names[0]: _tensor(value, specs[names[0]])}
+        return {names[0]: _tensor(value, specs[names[0]], names[0], fast)}
     inputs = {}
     for name in names:
         if name not in value:
             raise InferenceError(f"Missing named input: {name} in 'inputs' object.")
-        inputs[name] = _tensor(value[name], specs[name])
+        inputs[name] = _tensor(value[name], specs[name], name, fast)
     return inputs
 
 
-def _tensor(value, spec):
+def _tensor(value, spec, name="input", fast=True):
+    array = _fast_array(value, spec, fast)
+    if array is not None:
+        return array
     shape = _dense_shape(value)
+    _check_depth(name, shape, spec)
     flat = []
     _fill(value, 0, shape, spec.dtype, flat)
     return np.asarray(flat, _NUMPY_DTYPES[spec.dtype]).reshape(shape)
+
+
+def _check_depth(name, shape, spec, per_instance=False):
+    """Refuses lists nested deeper than the input's rank (before any recursion over them)."""
+    rank = MAX_RANK if spec.shape is None else len(spec.shape) - (1 if per_instance else 0)
+    if len(shape) > rank:
+        raise InferenceError(f"input '{name}' is nested {len(shape)} lists deep; the signature "
+                             f"expects {'at most ' if spec.shape is None else ''}{rank}")
 
 
 def _dense_shape(value):
@@ -280,5 +365,8 @@ def _json_type(value):
 
 
 def _text(value, limit=200):
-    text = json.dumps(value, separators=(",", ":"))
+    try:
+        text = json.dumps(value, separators=(",", ":"))
+    except (RecursionError, ValueError, TypeError):
+        return "<a deeply nested value>"
     return text if len(text) <= limit else text[:limit] + "..."

@@ -97,7 +97,7 @@ class SavedModelRunner:
             A list of `{"scores": [...]}` / `{"embeddings": [...]}`.
         """
         batches = plan_batches(instances, max_batch_size)
-        outputs = [self.run(batch.signature, batch.inputs)[batch.output_key] for batch in batches]
+        outputs = [self.run(batch.signature, batch.inputs) for batch in batches]
         return assemble(len(instances), batches, outputs)
 
     def warm_up(self, first="classification"):
