@@ -42,12 +42,12 @@ def loads(body, what="JSON"):
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InferenceError(f"{what} parse error: {error.msg} at line {error.lineno} column "
+        raise InferenceError(f"{what} Parse error: {error.msg} at line {error.lineno} column "
                              f"{error.colno} (offset {error.pos})") from None
     except RecursionError:
         raise InferenceError(f"{what} is nested too deeply (more than {MAX_DEPTH} levels)") from None
     except (ValueError, TypeError) as error:  # e.g. an integer with too many digits
-        raise InferenceError(f"{what} parse error: {error}") from None
+        raise InferenceError(f"{what} Parse error: {error}") from None
 
 
 def dumps(value):
