@@ -17,6 +17,7 @@ from keras_o2v.inference import (
     to_tfserving_request,
     to_tfserving_requests,
 )
+from keras_o2v.inference.protocol import json_codec
 from keras_o2v.inference.protocol.tfserving_json import (
     TensorSpec,
     format_predict_response,
@@ -150,9 +151,11 @@ def test_tfserving_row_and_columnar_round_trip():
     assert parse_predict_request('{"instances": [[1, 2], [3, 4]]}',
                                  lambda name: one).inputs["in0"].shape == (2, 2)
     scores = np.array([[0.5, 0.5], [0.25, 0.75]], np.float32)
-    assert format_predict_response({"scores": scores}, columnar=False) == {
+    def response(outputs, columnar):
+        return json.loads(json_codec.dumps(format_predict_response(outputs, columnar)))
+
+    assert response({"scores": scores}, columnar=False) == {
         "predictions": [[0.5, 0.5], [0.25, 0.75]]}
-    assert format_predict_response({"scores": scores}, columnar=True) == {
-        "outputs": [[0.5, 0.5], [0.25, 0.75]]}
-    both = format_predict_response({"a": scores, "b": np.array([1, 2])}, columnar=False)
+    assert response({"scores": scores}, columnar=True) == {"outputs": [[0.5, 0.5], [0.25, 0.75]]}
+    both = response({"a": scores, "b": np.array([1, 2])}, columnar=False)
     assert both == {"predictions": [{"a": [0.5, 0.5], "b": 1}, {"a": [0.25, 0.75], "b": 2}]}

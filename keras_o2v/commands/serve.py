@@ -1,62 +1,120 @@
-"""`o2v serve`: SageMaker Object2Vec invocations plus TF Serving's REST API (serving/)."""
+"""`o2v serve`: SageMaker Object2Vec invocations plus TF Serving's REST and gRPC APIs (serving/)."""
 
 import dataclasses
 import os
 import sys
 
 COMMAND = "serve"
-HELP = ("Serve the newest SavedModel version under --model-base-path over HTTP: SageMaker "
-        "/ping and /invocations plus TensorFlow Serving's /v1/models REST API.")
+HELP = ("Serve SavedModel versions over HTTP (SageMaker /ping and /invocations, TensorFlow "
+        "Serving's /v1/models REST API) and optionally TF Serving's gRPC API.")
 
 
 def add_arguments(parser):
     from keras_o2v_serving.config import ServerConfig
 
     default = {field.name: field.default for field in dataclasses.fields(ServerConfig)}
-    parser.add_argument("--model-base-path", default=default["model_base_path"],
-                        help="TF Serving model base path (BASE/<version>/); newer versions "
-                             "are picked up while running")
-    parser.add_argument("--model-name", default=default["model_name"],
-                        help=f"name in /v1/models/<name> (default {default['model_name']})")
-    parser.add_argument("--host", default=default["host"],
-                        help=f"address to listen on (default {default['host']})")
-    parser.add_argument("--port", type=int, default=default["port"],
-                        help=f"port to listen on (default {default['port']})")
-    parser.add_argument("--tfserving-url", default=default["tfserving_url"],
+    models = parser.add_argument_group("models")
+    models.add_argument("--model-base-path", default=None,
+                        help="TF Serving model base path (BASE/<version>/); the newest version is "
+                             "served and newer ones are picked up while running")
+    models.add_argument("--model-config-file", default=None,
+                        help="TF Serving model config file (text ModelServerConfig): several "
+                             "models, model_version_policy (latest N, all, specific) and "
+                             "version_labels; re-read when it changes")
+    models.add_argument("--model-name", default=None,
+                        help="name in /v1/models/<name> (default o2v); with --model-config-file, "
+                             "the model /invocations serves (default: the first listed)")
+    models.add_argument("--tfserving-url", default=None,
                         help="forward /invocations to this TensorFlow Serving REST root "
                              "(e.g. http://localhost:8501) instead of running the model here")
-    parser.add_argument("--poll-seconds", type=float, default=default["poll_seconds"],
-                        help="how often BASE is checked for a new version")
-    parser.add_argument("--max-request-bytes", type=int, default=default["max_request_bytes"],
-                        help="larger request bodies get HTTP 413")
-    parser.add_argument("--threads", type=int, default=default["threads"],
-                        help="thread pool for TF calls")
-    parser.add_argument("--max-batch-size", type=int, default=default["max_batch_size"],
-                        help="rows per signature call")
+    models.add_argument("--poll-seconds", type=float, default=default["poll_seconds"],
+                        help="how often base paths and the config file are checked "
+                             f"(default {default['poll_seconds']:g})")
+    network = parser.add_argument_group("network")
+    network.add_argument("--host", default=default["host"],
+                         help=f"address to listen on (default {default['host']}: this machine "
+                              "only); 0.0.0.0 listens on every interface (containers, other "
+                              "machines): put it behind a firewall or a proxy that authenticates, "
+                              "o2v serve has no authentication of its own")
+    network.add_argument("--port", type=int, default=default["port"],
+                         help=f"REST port (default {default['port']})")
+    network.add_argument("--grpc-port", type=int, default=None,
+                         help="also serve TF Serving's gRPC API (PredictionService, ModelService) "
+                              "on this port (TF Serving uses 8500)")
+    limits = parser.add_argument_group("limits and timeouts")
+    limits.add_argument("--max-request-bytes", type=int, default=default["max_request_bytes"],
+                        help="larger request bodies get 413 "
+                             f"(default {default['max_request_bytes']}, SageMaker's 6 MB)")
+    limits.add_argument("--max-rows", type=int, default=default["max_rows"],
+                        help=f"instances per request, both APIs; more get 413 "
+                             f"(default {default['max_rows']})")
+    limits.add_argument("--max-batch-size", type=int, default=default["max_batch_size"],
+                        help=f"rows per signature call (default {default['max_batch_size']})")
+    limits.add_argument("--threads", type=int, default=default["threads"],
+                        help=f"threads for model calls and JSON (default {default['threads']})")
+    limits.add_argument("--max-concurrent-requests", type=int, default=None,
+                        help="requests doing work at once (default: --threads)")
+    limits.add_argument("--max-queued-requests", type=int, default=default["max_queued_requests"],
+                        help="requests waiting for a slot; beyond, 503 with Retry-After "
+                             f"(default {default['max_queued_requests']})")
+    limits.add_argument("--request-timeout-seconds", type=float,
+                        default=default["request_timeout_seconds"],
+                        help="per-request deadline; past it 504 "
+                             f"(default {default['request_timeout_seconds']:g})")
+    limits.add_argument("--header-timeout-seconds", type=float,
+                        default=default["header_timeout_seconds"],
+                        help="time a connection has to send its request headers, and the idle "
+                             f"keep-alive time (default {default['header_timeout_seconds']:g})")
+    limits.add_argument("--body-timeout-seconds", type=float,
+                        default=default["body_timeout_seconds"],
+                        help=f"time a request body has to arrive; else 408 "
+                             f"(default {default['body_timeout_seconds']:g})")
+    limits.add_argument("--decode-processes", type=int, default=default["decode_processes"],
+                        help="worker processes decoding bodies larger than 64 KiB, so that they "
+                             f"never stall /ping (default {default['decode_processes']}; 0: "
+                             "decode in threads)")
     parser.add_argument("--access-log", action="store_true", help="log every request")
+
+
+def config_from_args(args, environ=None):
+    """The `ServerConfig` of parsed `o2v serve` arguments (raises ValueError / InferenceError)."""
+    from keras_o2v.inference.protocol.sagemaker import preferred_mode
+    from keras_o2v_serving.config import ServerConfig
+
+    return ServerConfig(
+        model_base_path=args.model_base_path, model_name=args.model_name,
+        model_config_file=args.model_config_file, tfserving_url=args.tfserving_url,
+        host=args.host, port=args.port, grpc_port=args.grpc_port,
+        poll_seconds=args.poll_seconds, max_request_bytes=args.max_request_bytes,
+        max_rows=args.max_rows, threads=args.threads, max_batch_size=args.max_batch_size,
+        max_concurrent_requests=args.max_concurrent_requests,
+        max_queued_requests=args.max_queued_requests,
+        request_timeout_seconds=args.request_timeout_seconds,
+        header_timeout_seconds=args.header_timeout_seconds,
+        body_timeout_seconds=args.body_timeout_seconds, decode_processes=args.decode_processes,
+        preferred_mode=preferred_mode(environ))
 
 
 def run(args):
     from keras_o2v.inference.protocol.errors import InferenceError
-    from keras_o2v.inference.protocol.sagemaker import preferred_mode
-    from keras_o2v_serving.config import ServerConfig
+    from keras_o2v_serving.model_config import ModelConfigError
     from keras_o2v_serving.run import run_server
 
-    if args.model_base_path is None and args.tfserving_url is None:
-        print("o2v serve: give --model-base-path, --tfserving-url, or both", file=sys.stderr)
+    if args.model_base_path is None and args.tfserving_url is None and args.model_config_file is None:
+        print("o2v serve: give --model-base-path, --model-config-file, --tfserving-url, or a "
+              "base path and a URL", file=sys.stderr)
         return 2
     try:
-        mode = preferred_mode()
-    except InferenceError as error:
+        config = config_from_args(args)
+    except (InferenceError, ValueError) as error:
         print(f"o2v serve: {error}", file=sys.stderr)
         return 2
     if args.model_base_path is not None and not os.path.isdir(args.model_base_path):
         print(f"o2v serve: warning: {args.model_base_path} does not exist yet; /ping answers "
               f"503 until a version appears", file=sys.stderr)
-    config = ServerConfig(
-        model_base_path=args.model_base_path, model_name=args.model_name,
-        tfserving_url=args.tfserving_url, host=args.host, port=args.port,
-        poll_seconds=args.poll_seconds, max_request_bytes=args.max_request_bytes,
-        threads=args.threads, max_batch_size=args.max_batch_size, preferred_mode=mode)
-    run_server(config, access_log=args.access_log)
+    try:
+        run_server(config, access_log=args.access_log)
+    except ModelConfigError as error:
+        print(f"o2v serve: {error}", file=sys.stderr)
+        return 2
     return 0

@@ -1,26 +1,29 @@
-"""The aiohttp application of `o2v serve`: routes, error bodies, version watching."""
+"""The aiohttp application of `o2v serve`: routes, error bodies, version watching, gRPC."""
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
 from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v_serving import sagemaker_handlers, tfserving_handlers
-from keras_o2v_serving.backends import ForwardingBackend, LocalBackend
-from keras_o2v_serving.keys import BACKEND, CONFIG, EXECUTOR, REGISTRY
-from keras_o2v_serving.registry import ModelRegistry
+from keras_o2v_serving.backends import ForwardingBackend
+from keras_o2v_serving.keys import CONFIG, SERVICE
 from keras_o2v_serving.responses import json_error
+from keras_o2v_serving.service import InferenceService
+from keras_o2v_serving.work import BusyError
 
 log = logging.getLogger("keras_o2v_serving")
+SERVER_HEADER = "o2v-serve"
 
 
 def create_app(config):
     """Builds the application for a `ServerConfig`.
 
-    The newest version is loaded before the app is returned (when one exists),
-    and a background task loads newer versions every `poll_seconds`.
+    The versions the policy asks for are loaded before the app is returned (when
+    present), and a background task follows the base paths (and the model config
+    file) every `poll_seconds`. With `config.grpc_port`, TF Serving's gRPC API is
+    served too, from the same event loop and the same limits.
 
     Args:
         config: a `ServerConfig`.
@@ -30,55 +33,67 @@ def create_app(config):
 
     Example:
     >>> app = create_app(ServerConfig(model_base_path="models/o2v"))  # doctest: +SKIP
-    >>> aiohttp.web.run_app(app, port=8080)  # doctest: +SKIP
+    >>> aiohttp.web.run_app(app, **runner_options(config))  # doctest: +SKIP
     """
-    executor = ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="o2v-tf")
-    registry = None
-    if config.model_base_path is not None:
-        registry = ModelRegistry(config.model_base_path, config.model_name,
-                                 warm_up_first=config.preferred_mode)
-        registry.refresh()
+    backend = None
     if config.tfserving_url:
-        backend = ForwardingBackend(config.tfserving_url, config.model_name, config.max_batch_size)
-    else:
-        backend = LocalBackend(registry, executor, config.max_batch_size)
-
+        backend = ForwardingBackend(config.tfserving_url, config.default_model_name,
+                                    timeout_s=config.request_timeout_seconds)
+    service = InferenceService(config, backend)
+    service.refresh()
     app = web.Application(client_max_size=config.max_request_bytes,
                           middlewares=[_error_middleware(config.max_request_bytes)])
     app[CONFIG] = config
-    app[EXECUTOR] = executor
-    app[REGISTRY] = registry
-    app[BACKEND] = backend
+    app[SERVICE] = service
     app.router.add_get("/ping", sagemaker_handlers.ping)
     app.router.add_post("/invocations", sagemaker_handlers.invocations)
+    app.router.add_get("/execution-parameters", sagemaker_handlers.execution_parameters)
     tfserving_handlers.add_routes(app)
+    app.on_response_prepare.append(_server_header)
     app.cleanup_ctx.append(_lifecycle)
     return app
 
 
+def runner_options(config):
+    """Keyword arguments for `web.AppRunner` / `web.run_app`: the connection timeouts."""
+    return {"keepalive_timeout": config.header_timeout_seconds}
+
+
+async def _server_header(request, response):
+    response.headers["Server"] = SERVER_HEADER  # not the Python and aiohttp versions
+
+
 async def _lifecycle(app):
-    backend, registry, config = app[BACKEND], app[REGISTRY], app[CONFIG]
-    if hasattr(backend, "start"):
-        await backend.start()
-    watcher = None
-    if registry is not None:
-        watcher = asyncio.create_task(_watch(registry, app[EXECUTOR], config.poll_seconds))
+    service, config = app[SERVICE], app[CONFIG]
+    service.start()
+    if service.backend is not None:
+        await service.backend.start()
+    watcher = asyncio.create_task(_watch(service, config.poll_seconds))
+    grpc_server = None
+    if config.grpc_port is not None:
+        from keras_o2v_serving.grpc_service import start_grpc_server
+
+        grpc_server = await start_grpc_server(service, config)
     yield
-    if watcher is not None:
-        watcher.cancel()
-    if hasattr(backend, "close"):
-        await backend.close()
-    app[EXECUTOR].shutdown(wait=False, cancel_futures=True)
+    watcher.cancel()
+    if grpc_server is not None:
+        await grpc_server.stop(grace=1)
+    if service.backend is not None:
+        await service.backend.close()
+    service.close()
 
 
-async def _watch(registry, executor, poll_seconds):
+async def _watch(service, poll_seconds):
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(poll_seconds)
         try:
-            await loop.run_in_executor(executor, registry.refresh)
-        except Exception:  # a broken version must not stop serving the current one
-            log.exception("Could not load a new version from %s", registry.base_path)
+            if service.registries:
+                await loop.run_in_executor(service.workers.threads, service.refresh)
+            if service.backend is not None:
+                await service.backend.poll_ready()
+        except Exception as error:  # noqa: BLE001 - the watcher must outlive any one failure
+            log.error("Checking for new versions failed: %s: %s", type(error).__name__, error)
 
 
 def _error_middleware(max_request_bytes):
@@ -87,19 +102,30 @@ def _error_middleware(max_request_bytes):
         try:
             return await handler(request)
         except InferenceError as error:
-            return json_error(error.message, error.status)
+            headers = {"Retry-After": str(error.retry_after)} if isinstance(error, BusyError) else None
+            return _rejected(request, error.message, error.status, headers)
         except web.HTTPRequestEntityTooLarge:
-            return json_error(f"Request body is larger than the limit of {max_request_bytes} "
-                              f"bytes (--max-request-bytes)", 413)
+            return _rejected(request, f"Request body is larger than the limit of {max_request_bytes} "
+                             f"bytes (--max-request-bytes)", 413)
         except web.HTTPNotFound:
-            return json_error(f"Malformed request: {request.method} {request.path}", 404)
+            return _rejected(request, f"Malformed request: {request.method} {request.path}", 404)
         except web.HTTPMethodNotAllowed as error:
-            return json_error(f"Method {request.method} not allowed on {request.path}; use "
-                              f"{', '.join(sorted(error.allowed_methods))}", 405)
+            return _rejected(request, f"Method {request.method} not allowed on {request.path}; use "
+                             f"{', '.join(sorted(error.allowed_methods))}", 405)
         except web.HTTPException:
             raise
-        except Exception as error:  # noqa: BLE001 - answer, log, keep serving
-            log.exception("Unexpected error on %s %s", request.method, request.path)
-            return json_error(f"Internal error: {type(error).__name__}: {error}", 500)
+        except RecursionError:
+            return _rejected(request, "The request is nested too deeply to be read", 400)
+        except (asyncio.CancelledError, ConnectionError):
+            raise
+        except Exception:  # noqa: BLE001 - a bug: answer without internals, log it once in full
+            log.exception("Internal error on %s %s", request.method, request.path)
+            return json_error("Internal server error; the server log has the details", 500)
 
     return errors
+
+
+def _rejected(request, message, status, headers=None):
+    """The error response, and its one log line."""
+    log.info("%s %s -> %d: %s", request.method, request.path, status, message[:300])
+    return json_error(message, status, headers)

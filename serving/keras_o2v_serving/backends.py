@@ -1,4 +1,4 @@
-"""Where `/invocations` runs the model: in-process, or on a real TensorFlow Serving."""
+"""`/invocations` on a real TensorFlow Serving: padded rows forwarded to its REST `:predict`."""
 
 import asyncio
 import json
@@ -6,37 +6,7 @@ import json
 import aiohttp
 
 from keras_o2v.inference.protocol.errors import InferenceError
-from keras_o2v.inference.protocol.tfserving_client import from_tfserving_responses, to_tfserving_requests
-
-
-class LocalBackend:
-    """Runs the signatures of the registry's model in a thread pool.
-
-    Args:
-        registry: a `ModelRegistry`.
-        executor: a `concurrent.futures.Executor` for the TF calls.
-        max_batch_size: cap on rows per signature call.
-    """
-
-    def __init__(self, registry, executor, max_batch_size=1024):
-        self.registry = registry
-        self.executor = executor
-        self.max_batch_size = max_batch_size
-
-    @property
-    def hyperparameters(self):
-        """The loaded model's hyperparameters (for id checks and truncation), or None."""
-        runner = self.registry.runner
-        return runner.hyperparameters if runner is not None else None
-
-    async def ready(self):
-        return self.registry.runner is not None
-
-    async def predict(self, instances):
-        runner = self.registry.get()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, runner.predict_instances, instances,
-                                          self.max_batch_size)
+from keras_o2v.inference.protocol.tfserving_client import from_tfserving_responses, requests_for_batches
 
 
 class ForwardingBackend:
@@ -45,37 +15,45 @@ class ForwardingBackend:
     Args:
         url: TF Serving's REST root, e.g. `http://localhost:8501`.
         model_name: the model name TF Serving serves.
-        max_batch_size: cap on rows per forwarded request.
         timeout_s: per-request timeout.
+
+    Attributes:
+        ready: whether TF Serving reported the model available at the last check
+            (`poll_ready` keeps it fresh, so `/ping` answers without a round trip).
     """
 
-    hyperparameters = None  # ids are checked by the graph on the TF Serving side
-
-    def __init__(self, url, model_name, max_batch_size=1024, timeout_s=60):
+    def __init__(self, url, model_name, timeout_s=60):
         self.url = url.rstrip("/")
         self.model_name = model_name
-        self.max_batch_size = max_batch_size
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.ready = False
         self._session = None
 
     async def start(self):
         self._session = aiohttp.ClientSession(timeout=self.timeout)
+        await self.poll_ready()
 
     async def close(self):
         if self._session is not None:
             await self._session.close()
 
-    async def ready(self):
+    async def poll_ready(self):
         try:
-            async with self._session.get(f"{self.url}/v1/models/{self.model_name}") as response:
-                return response.status == 200
-        except aiohttp.ClientError:
-            return False
+            async with self._session.get(f"{self.url}/v1/models/{self.model_name}",
+                                         timeout=aiohttp.ClientTimeout(total=2)) as response:
+                self.ready = response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            self.ready = False
+        return self.ready
 
-    async def predict(self, instances):
-        requests = to_tfserving_requests(instances, self.max_batch_size)
+    async def predict_batches(self, batches):
+        """Per batch, `{output name: rows}` from TF Serving."""
+        requests = requests_for_batches(batches)
         responses = await asyncio.gather(*(self._post(body) for _, body, _ in requests))
-        return from_tfserving_responses(len(instances), requests, responses)
+        count = max((p for batch in batches for p in batch.positions), default=-1) + 1
+        results = from_tfserving_responses(count, requests, responses)
+        return [{key: [results[p][key] for p in batch.positions] for key in batch.output_keys}
+                for batch in batches]
 
     async def _post(self, body):
         url = f"{self.url}/v1/models/{self.model_name}:predict"

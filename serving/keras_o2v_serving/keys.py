@@ -1,10 +1,6 @@
 """Typed keys of the objects stored on the aiohttp application."""
 
-from concurrent.futures import Executor
-
 from aiohttp import web
 
-BACKEND = web.AppKey("backend", object)
-REGISTRY = web.AppKey("registry", object)
-EXECUTOR = web.AppKey("executor", Executor)
+SERVICE = web.AppKey("service", object)
 CONFIG = web.AppKey("config", object)

@@ -142,7 +142,7 @@ class BackgroundServer:
     def start(self):
         from aiohttp import web
 
-        from keras_o2v_serving.app import create_app
+        from keras_o2v_serving.app import create_app, runner_options
 
         app = create_app(self.config)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -153,7 +153,7 @@ class BackgroundServer:
         self._loop = asyncio.new_event_loop()
 
         async def serve():
-            self._runner = web.AppRunner(app, access_log=None)
+            self._runner = web.AppRunner(app, access_log=None, **runner_options(self.config))
             await self._runner.setup()
             await web.SockSite(self._runner, sock).start()
             ready.set()

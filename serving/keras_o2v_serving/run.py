@@ -4,7 +4,7 @@ import logging
 
 from aiohttp import web
 
-from keras_o2v_serving.app import create_app
+from keras_o2v_serving.app import create_app, runner_options
 
 
 def run_server(config, access_log=False):
@@ -14,8 +14,9 @@ def run_server(config, access_log=False):
         config: a `ServerConfig`.
         access_log: log one line per request (costs latency under load).
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(config)
     web.run_app(app, host=config.host, port=config.port,
                 access_log=logging.getLogger("aiohttp.access") if access_log else None,
-                print=lambda text: logging.getLogger("keras_o2v_serving").info(text.strip()))
+                print=lambda text: logging.getLogger("keras_o2v_serving").info(text.strip()),
+                **runner_options(config))

@@ -1,43 +1,43 @@
-"""SageMaker's `GET /ping` and `POST /invocations` for Object2Vec
-(https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-inference-formats.html)."""
-
-import asyncio
+"""SageMaker's `GET /ping`, `POST /invocations` and `GET /execution-parameters` for Object2Vec
+(https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-inference-formats.html,
+https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html)."""
 
 from aiohttp import web
 
-from keras_o2v.inference.protocol.instances import parse_instances
-from keras_o2v.inference.protocol.sagemaker import (
-    JSON,
-    choose_accept,
-    decode_request,
-    encode_response,
-    parse_media_type,
-)
-from keras_o2v_serving.keys import BACKEND, EXECUTOR
-from keras_o2v_serving.responses import json_error
+from keras_o2v.inference.protocol.sagemaker import JSON, choose_accept
+from keras_o2v_serving.keys import CONFIG, SERVICE
+from keras_o2v_serving.responses import json_error, json_response, read_body
 
 
 async def ping(request):
-    """200 when a model is ready to answer, 503 otherwise."""
-    if await request.app[BACKEND].ready():
+    """200 when `/invocations` can be answered, 503 otherwise; never waits on other work."""
+    service = request.app[SERVICE]
+    if await service.ready():
         return web.Response(status=200)
-    return json_error("No model version is loaded yet", 503)
+    name = service.default_name
+    registry = service.registries.get(name)
+    message = registry.nothing_loaded_message() if registry is not None else \
+        "TensorFlow Serving does not report the model available"
+    return json_error(message, 503)
 
 
 async def invocations(request):
-    """Scores or embeddings for JSON / JSON Lines instances, mode chosen per instance."""
-    body = await request.read()
+    """Scores, embeddings or top-k candidates for JSON / JSON Lines instances, mode per instance."""
+    service = request.app[SERVICE]
+    deadline = service.deadline()
     accept = choose_accept(request.headers.get("Accept"), default=JSON)
     content_type = request.headers.get("Content-Type", "")
-    backend = request.app[BACKEND]
-    hyperparameters = backend.hyperparameters
+    body = await read_body(request, request.app[CONFIG])
+    answer = await service.limiter.run(
+        service.invocations(body, content_type, accept, deadline), deadline)
+    return web.Response(body=answer, content_type=accept)
 
-    def parse():
-        records, max_seqlens = decode_request(body, content_type)
-        label = "instance" if parse_media_type(content_type)[0] == JSON else "line"
-        return parse_instances(records, hyperparameters, max_seqlens, label=label)
 
-    loop = asyncio.get_running_loop()
-    instances = await loop.run_in_executor(request.app[EXECUTOR], parse)
-    results = await backend.predict(instances)
-    return web.Response(body=encode_response(results, accept), content_type=accept)
+async def execution_parameters(request):
+    """What SageMaker batch transform may send at once (`MaxPayloadInMB`, concurrency)."""
+    config = request.app[CONFIG]
+    return json_response({
+        "MaxConcurrentTransforms": config.max_concurrent_requests,
+        "BatchStrategy": "MULTI_RECORD",
+        "MaxPayloadInMB": max(1, config.max_request_bytes // (1024 * 1024)),
+    })

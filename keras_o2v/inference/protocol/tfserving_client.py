@@ -32,8 +32,13 @@ def to_tfserving_requests(instances, max_batch_size=None):
               for i, item in enumerate(instances)]
     if not parsed:
         raise InferenceError("No instances given")
+    return requests_for_batches(plan_batches(parsed, max_batch_size))
+
+
+def requests_for_batches(batches):
+    """`[(signature_name, body, positions), ...]` for `SignatureBatch`es (see `to_tfserving_requests`)."""
     requests = []
-    for batch in plan_batches(parsed, max_batch_size):
+    for batch in batches:
         names = list(batch.inputs)
         rows = [{name: batch.inputs[name][row].tolist() for name in names}
                 for row in range(len(batch.positions))]

@@ -1,5 +1,6 @@
 """Runs one exported SavedModel version in-process (what `o2v serve` and `o2v predict` use)."""
 
+import functools
 import os
 
 import numpy as np
@@ -10,7 +11,13 @@ from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.inference.protocol.batching import assemble, plan_batches
 from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v.inference.protocol.tfserving_json import TensorSpec
-from keras_o2v.serving_contract import HYPERPARAMETERS_ASSET, SCORE_SIGNATURE
+from keras_o2v.export.warmup import warmup_inputs
+from keras_o2v.serving_contract import (
+    HYPERPARAMETERS_ASSET,
+    SCORE_SIGNATURE,
+    SIGNATURE_INPUTS,
+    TOP_K_SIGNATURES,
+)
 
 
 class SavedModelRunner:
@@ -97,8 +104,17 @@ class SavedModelRunner:
             A list of `{"scores": [...]}` / `{"embeddings": [...]}`.
         """
         batches = plan_batches(instances, max_batch_size)
-        outputs = [self.run(batch.signature, batch.inputs) for batch in batches]
+        outputs = self.run_batches(batches)
         return assemble(len(instances), batches, outputs)
+
+    def run_batches(self, batches):
+        """`run` on each `SignatureBatch`; a top-k batch on a model without candidates is a 400."""
+        for batch in batches:
+            if batch.signature in TOP_K_SIGNATURES and batch.signature not in self._functions:
+                raise InferenceError(f"instance {batch.positions[0]} asks for the top k candidates, "
+                                     f"but this model was exported without candidates (export "
+                                     f"with `o2v export --candidates FILE`)")
+        return [self.run(batch.signature, batch.inputs) for batch in batches]
 
     def warm_up(self, first="classification"):
         """Runs every signature once on a one-token input (preferred mode first)."""
@@ -106,8 +122,13 @@ class SavedModelRunner:
         order = sorted(self._functions,
                        key=lambda name: ((name == SCORE_SIGNATURE) != scores_first, name))
         for name in order:
-            specs = self.input_specs(name)
-            self.run(name, {key: np.ones((1, 1), np.int64) for key in specs})
+            self.run(name, warmup_inputs(name) if name in SIGNATURE_INPUTS else
+                     {key: np.ones((1, 1), np.int64) for key in self.input_specs(name)})
+
+    @functools.cached_property
+    def specs_by_signature(self):
+        """`{signature name: {input name: TensorSpec}}` (picklable, for decoding elsewhere)."""
+        return {name: self.input_specs(name) for name in self._functions}
 
 
 def _dtype_name(enum):
