@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from keras_o2v import pad_sequences
 from keras_o2v.cli import main as o2v
+from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.export import cudnn_ops, export_saved_model, list_versions, saved_model_op_types
 from tests.serving_models import MAX_LEN, predict_scores, random_pairs, tiny_model
 
@@ -125,7 +126,9 @@ def test_warmup_records_and_hyperparameters(bilstm_export):
         signatures.append(log.predict_log.request.model_spec.signature_name)
     assert set(signatures) == {"serving_default", "embed_in0", "embed_in1"}
     with open(os.path.join(path, "assets.extra", "hyperparameters.json")) as f:
-        assert json.load(f) == model.hyperparameters.to_dict()
+        written = json.load(f)
+    assert written == model.hyperparameters.to_string_map()  # a SageMaker string map
+    assert Hyperparameters.from_dict(written) == model.hyperparameters
 
 
 def test_versions_are_atomic_and_never_overwritten(tmp_path):

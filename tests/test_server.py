@@ -173,7 +173,7 @@ def test_model_status_and_metadata(server):
         server + "/v1/models/o2v/versions/9:predict", "POST", {"instances": [[1]]}, expected=404)
     for url in (server + "/v1/models/o2v/metadata", server + "/v1/models/o2v/versions/1/metadata"):
         metadata = ok_json(url)
-        assert metadata["model_spec"] == {"name": "o2v", "version": "1"}
+        assert metadata["model_spec"] == {"name": "o2v", "signature_name": "", "version": "1"}
         signatures = metadata["metadata"]["signature_def"]["signature_def"]
         assert {"serving_default", "embed_in0", "embed_in1"} <= set(signatures)
         default = signatures["serving_default"]
@@ -265,7 +265,9 @@ def test_new_version_is_picked_up_without_restart(tmp_path):
         second = tiny_model("pooled_embedding", seed=2)
         export_saved_model(second, base)
         deadline = time.time() + 30
-        while ok_json(background.url + "/v1/models/o2v")["model_version_status"][0]["version"] != "2":
+        while ok_json(background.url + "/v1/models/o2v")["model_version_status"][0] != {
+                "version": "2", "state": "AVAILABLE", "status": {"error_code": "OK",
+                                                                 "error_message": ""}}:
             assert time.time() < deadline, "version 2 was not loaded"
             time.sleep(0.2)
         after = ok_json(background.url + "/invocations", "POST", body)["predictions"][0]["scores"]

@@ -32,7 +32,6 @@ import tempfile
 from keras_o2v.serving_contract import EXPORT_SCRATCH_PREFIX
 
 _LOCK = ".lock"
-_BASE_LOCK = EXPORT_SCRATCH_PREFIX + "lock"  # a file: TF Serving only loads integer folders
 _REPLACED = "replaced"
 _REPLACED_RECORD = "replaced.json"
 _RENAME_EXCHANGE = 2
@@ -81,7 +80,7 @@ class Scratch:
 
 @contextlib.contextmanager
 def _base_lock(base_path):
-    descriptor = os.open(os.path.join(base_path, _BASE_LOCK), os.O_CREAT | os.O_RDWR, 0o600)
+    descriptor = os.open(base_path, os.O_RDONLY)  # flock works on a folder: nothing left behind
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
