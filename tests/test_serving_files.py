@@ -40,11 +40,17 @@ class _InProcessStub:
         return response
 
 
-def test_grpc_client_example(tmp_path):
+def load_grpc_example():
+    """serving/grpc_client_example.py as a module."""
     spec = importlib.util.spec_from_file_location(
         "grpc_client_example", os.path.join(SERVING, "grpc_client_example.py"))
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
+    return example
+
+
+def test_grpc_client_example(tmp_path):
+    example = load_grpc_example()
     model = tiny_model("pooled_embedding", seed=6)
     runner = SavedModelRunner(export_saved_model(model, tmp_path / "o2v"))
     instances = [{"in0": [4, 5, 6], "in1": [7]}, {"in0": [8]}, {"in0": [9], "in1": [1, 2, 3]}]

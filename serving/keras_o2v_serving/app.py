@@ -55,8 +55,13 @@ def create_app(config):
 
 
 def runner_options(config):
-    """Keyword arguments for `web.AppRunner` / `web.run_app`: the connection timeouts."""
-    return {"keepalive_timeout": config.header_timeout_seconds}
+    """Keyword arguments for `web.AppRunner` / `web.run_app`: the connection timeouts.
+
+    aiohttp closes a connection that has not sent complete headers within
+    `keepalive_timeout`; after an answer to an unfinished body it reads on for at
+    most `lingering_time`, then closes.
+    """
+    return {"keepalive_timeout": config.header_timeout_seconds, "lingering_time": 1.0}
 
 
 async def _server_header(request, response):

@@ -125,7 +125,13 @@ class BackgroundServer:
     """An `o2v serve` app on a free local port, in a daemon thread of this process.
 
     Args:
-        config: a `ServerConfig` (its host and port are ignored).
+        config: a `ServerConfig` (its host and port are ignored; a `grpc_port` of 0
+            picks a free port for the gRPC API).
+
+    Attributes:
+        url: `http://127.0.0.1:<port>` once started.
+        grpc_target: `127.0.0.1:<port>` of the gRPC API, when asked for.
+        app: the aiohttp application (its `keys.SERVICE` is the `InferenceService`).
 
     Example:
     >>> with BackgroundServer(ServerConfig(model_base_path="models/o2v")) as server:
@@ -135,6 +141,8 @@ class BackgroundServer:
     def __init__(self, config):
         self.config = config
         self.url = None
+        self.grpc_target = None
+        self.app = None
         self._loop = None
         self._runner = None
         self._thread = None
@@ -144,7 +152,12 @@ class BackgroundServer:
 
         from keras_o2v_serving.app import create_app, runner_options
 
-        app = create_app(self.config)
+        if self.config.grpc_port == 0:
+            self.config.grpc_port = free_port()
+        self.config.host = LOCALHOST
+        if self.config.grpc_port is not None:
+            self.grpc_target = f"{LOCALHOST}:{self.config.grpc_port}"
+        app = self.app = create_app(self.config)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((LOCALHOST, 0))

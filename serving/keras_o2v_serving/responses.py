@@ -24,12 +24,12 @@ async def read_body(request, config):
     """The request body, which must arrive within `body_timeout_seconds`.
 
     Raises:
-        InferenceError: 408 when the client is too slow (the connection is closed).
+        InferenceError: 408 when the client is too slow (the connection is closed
+            after the answer, see `runner_options`).
     """
     try:
         return await asyncio.wait_for(request.read(), config.body_timeout_seconds)
     except asyncio.TimeoutError:
-        request.transport and request.transport.close()
         raise InferenceError(f"The request body did not arrive within "
                              f"{config.body_timeout_seconds:g} s (--body-timeout-seconds)",
                              status=408) from None
