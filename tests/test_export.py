@@ -9,8 +9,8 @@ import tensorflow as tf
 
 from keras_o2v import pad_sequences
 from keras_o2v.cli import main as o2v
-from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.export import cudnn_ops, export_saved_model, list_versions, saved_model_op_types
+from keras_o2v.hyperparameters import Hyperparameters
 from tests.serving_models import MAX_LEN, predict_scores, random_pairs, tiny_model
 
 

@@ -25,8 +25,8 @@ from keras_o2v.errors import O2VError
 from keras_o2v.export import install
 from keras_o2v.export.candidates import Candidates, read_candidates
 from keras_o2v.export.graph_ops import cudnn_ops
-from keras_o2v.export.versions import next_version
 from keras_o2v.export.top_k import TopKIndex, embed_candidates
+from keras_o2v.export.versions import next_version
 from keras_o2v.export.warmup import write_warmup_requests
 from keras_o2v.models import Object2Vec
 from keras_o2v.serving_contract import (
@@ -37,12 +37,12 @@ from keras_o2v.serving_contract import (
     HYPERPARAMETERS_ASSET,
     IDS,
     INPUT_NAMES,
-    K,
     SCORE_SIGNATURE,
     SCORES,
     TOP_K_EXCLUDING_SIGNATURE,
     TOP_K_SIGNATURE,
     TOP_K_SIGNATURES,
+    K,
 )
 
 

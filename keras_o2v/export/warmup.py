@@ -8,10 +8,10 @@ import tensorflow as tf
 from keras_o2v.serving_contract import (
     EXCLUDE,
     INPUT_PADDING,
-    K,
     SIGNATURE_INPUTS,
     TOP_K_SIGNATURES,
     WARMUP_ASSET,
+    K,
 )
 
 

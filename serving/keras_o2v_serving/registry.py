@@ -17,7 +17,6 @@ from typing import Optional
 
 from keras_o2v.export.versions import list_versions
 from keras_o2v.inference.protocol.errors import InferenceError
-from keras_o2v_serving.model_config import ModelSource
 
 log = logging.getLogger("keras_o2v_serving")
 

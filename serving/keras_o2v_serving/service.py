@@ -10,7 +10,7 @@ from keras_o2v.inference.protocol.tfserving_json import format_predict_response
 from keras_o2v_serving import decoding
 from keras_o2v_serving.model_config import ModelConfigError, ModelSource, config_mtime, read_model_config
 from keras_o2v_serving.registry import ModelRegistry
-from keras_o2v_serving.work import Deadline, WorkLimiter, Workers
+from keras_o2v_serving.work import Deadline, Workers, WorkLimiter
 
 log = logging.getLogger("keras_o2v_serving")
 

@@ -2,8 +2,8 @@
 (https://www.tensorflow.org/tfx/serving/api_rest), for every served model,
 version and version label."""
 
-from google.protobuf import json_format
 from aiohttp import web
+from google.protobuf import json_format
 
 from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v_serving.keys import CONFIG, SERVICE

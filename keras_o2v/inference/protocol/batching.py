@@ -9,11 +9,11 @@ from keras_o2v.data.ragged_rows import pad_sequences
 from keras_o2v.serving_contract import (
     EXCLUDE,
     IDS,
-    K,
     NO_CANDIDATE,
     OUTPUT_KEYS,
     SIGNATURE_INPUTS,
     TOP_K_SIGNATURES,
+    K,
 )
 
 

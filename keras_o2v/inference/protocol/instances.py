@@ -16,7 +16,7 @@ from typing import Optional, Tuple
 
 from keras_o2v.data.token_ids import json_type_name, sequence_problem
 from keras_o2v.inference.protocol.errors import InferenceError
-from keras_o2v.serving_contract import EXCLUDE, K, OUTPUT_KEYS, signature_for
+from keras_o2v.serving_contract import EXCLUDE, OUTPUT_KEYS, K, signature_for
 
 _ALLOWED_KEYS = {"in0", "in1", "label", K, EXCLUDE}
 _MAX_K = 2**31 - 1

@@ -7,11 +7,11 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
+from keras_o2v.export.warmup import warmup_inputs
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.inference.protocol.batching import assemble, plan_batches
 from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v.inference.protocol.tfserving_json import TensorSpec
-from keras_o2v.export.warmup import warmup_inputs
 from keras_o2v.serving_contract import (
     HYPERPARAMETERS_ASSET,
     SCORE_SIGNATURE,
