@@ -27,8 +27,10 @@ async def read_body(request, config):
         InferenceError: 408 when the client is too slow (the connection is closed
             after the answer, see `runner_options`).
     """
+    from keras_o2v_serving.work import within
+
     try:
-        return await asyncio.wait_for(request.read(), config.body_timeout_seconds)
+        return await within(config.body_timeout_seconds, request.read())
     except asyncio.TimeoutError:
         raise InferenceError(f"The request body did not arrive within "
                              f"{config.body_timeout_seconds:g} s (--body-timeout-seconds)",

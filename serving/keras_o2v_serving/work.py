@@ -13,6 +13,7 @@
 
 import asyncio
 import concurrent.futures
+import contextvars
 import logging
 import multiprocessing
 import time
@@ -21,6 +22,14 @@ from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v_serving import decoding
 
 log = logging.getLogger("keras_o2v_serving")
+
+
+async def within(seconds, awaitable):
+    """`await awaitable`, raising `asyncio.TimeoutError` after `seconds` (no extra task on 3.11+)."""
+    if hasattr(asyncio, "timeout"):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)
 
 
 class BusyError(InferenceError):
@@ -64,6 +73,32 @@ class Deadline:
             raise self.error()
 
 
+_current_slot = contextvars.ContextVar("o2v_slot", default=None)
+
+
+class _Slot:
+    """One admitted request's share of the limit; freed when its work has really ended."""
+
+    def __init__(self, limiter):
+        self.limiter = limiter
+        self.running = None  # the concurrent.futures.Future of the stage in a worker
+        self.freed = False
+
+    def free(self):
+        if not self.freed:
+            self.freed = True
+            self.limiter._free()
+
+    def free_when_idle(self):
+        """After a deadline or a cancellation: free now, or when the running stage ends."""
+        running = self.running
+        if running is None or running.done():
+            self.free()
+        else:
+            loop = asyncio.get_running_loop()
+            running.add_done_callback(lambda _: loop.call_soon_threadsafe(self.free))
+
+
 class WorkLimiter:
     """Admits `max_active` requests at once and queues `max_queued` more.
 
@@ -81,41 +116,54 @@ class WorkLimiter:
         self.active = 0
 
     async def run(self, coroutine, deadline):
-        """Runs `coroutine` in a slot; answers by the deadline while the slot lasts as long as the work.
+        """Runs `coroutine` in a slot; answers by the deadline, while the slot lasts as long as the work.
+
+        The coroutine runs in the caller's task (no extra task); its stages run in
+        `Workers`, which record the running stage on the slot, so a deadline frees
+        the slot only when that stage has ended, and no later stage starts.
 
         Raises:
             BusyError: the queue is full (the coroutine is closed unstarted).
-            DeadlineError: the deadline passed (the work goes on to its next stage
-                boundary, then stops, and frees the slot).
+            DeadlineError: the deadline passed.
         """
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_active)
-        if self._semaphore.locked() and self._waiting >= self.max_queued:
-            coroutine.close()
-            raise BusyError(f"The server is busy: {self.max_active} requests are running and "
-                            f"{self._waiting} are queued (--max-concurrent-requests, "
-                            f"--max-queued-requests); retry shortly")
-        self._waiting += 1
+        if self._semaphore.locked():
+            if self._waiting >= self.max_queued:
+                coroutine.close()
+                raise BusyError(f"The server is busy: {self.max_active} requests are running and "
+                                f"{self._waiting} are queued (--max-concurrent-requests, "
+                                f"--max-queued-requests); retry shortly")
+            self._waiting += 1
+            try:
+                await within(max(deadline.remaining(), 0), self._semaphore.acquire())
+            except asyncio.TimeoutError:
+                coroutine.close()
+                raise deadline.error() from None
+            finally:
+                self._waiting -= 1
+        else:
+            await self._semaphore.acquire()  # free: returns at once
+        self.active += 1
+        slot = _Slot(self)
+        token = _current_slot.set(slot)
+        finished = False
         try:
-            await asyncio.wait_for(self._semaphore.acquire(), max(deadline.remaining(), 0))
+            result = await within(max(deadline.remaining(), 0), coroutine)
+            finished = True
+            return result
         except asyncio.TimeoutError:
-            coroutine.close()
             raise deadline.error() from None
         finally:
-            self._waiting -= 1
-        self.active += 1
-        task = asyncio.ensure_future(coroutine)
-        task.add_done_callback(self._release)
-        try:
-            return await asyncio.wait_for(asyncio.shield(task), max(deadline.remaining(), 0))
-        except asyncio.TimeoutError:
-            raise deadline.error() from None
+            _current_slot.reset(token)
+            if finished or slot.running is None:
+                slot.free()
+            else:
+                slot.free_when_idle()
 
-    def _release(self, task):
+    def _free(self):
         self.active -= 1
         self._semaphore.release()
-        if not task.cancelled() and task.exception() is not None:
-            task.exception()  # retrieved: an abandoned task's error is not logged as unhandled
 
 
 class Workers:
@@ -147,7 +195,7 @@ class Workers:
 
     async def in_thread(self, deadline, function, *args):
         deadline.check()
-        return await asyncio.get_running_loop().run_in_executor(self.threads, function, *args)
+        return await _tracked(self.threads.submit(function, *args))
 
     async def decode(self, deadline, size, function, *args):
         """Runs a `decoding` function: in a thread for small bodies, else in a process."""
@@ -156,9 +204,8 @@ class Workers:
             return await self.in_thread(deadline, function, *args)
         if self._processes is None:
             self.start()
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._processes, function, *args)
+            return await _tracked(self._processes.submit(function, *args))
         except concurrent.futures.process.BrokenProcessPool:
             log.error("A decoding process died; starting new ones")
             self._processes = None
@@ -170,3 +217,11 @@ class Workers:
         self.threads.shutdown(wait=False, cancel_futures=True)
         if self._processes is not None:
             self._processes.shutdown(wait=False, cancel_futures=True)
+
+
+async def _tracked(future):
+    """Awaits a worker's future, recording it on the request's slot while it runs."""
+    slot = _current_slot.get()
+    if slot is not None:
+        slot.running = future
+    return await asyncio.wrap_future(future)

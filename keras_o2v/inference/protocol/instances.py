@@ -87,10 +87,11 @@ def parse_instance(record, where="instance 0", hyperparameters=None, max_seqlens
         if key not in record:
             sides.append(None)
             continue
-        ids = _check_ids(record[key], key, where, side, hyperparameters)
+        encoder = None if hyperparameters is None else _encoders(hyperparameters)[side]
+        ids = _check_ids(record[key], key, where, side, encoder)
         limit = None
-        if hyperparameters is not None:
-            limit = hyperparameters.encoder(side).max_seq_len
+        if encoder is not None:
+            limit = encoder.max_seq_len
         if max_seqlens is not None:
             limit = max_seqlens[side] if limit is None else min(limit, max_seqlens[side])
         sides.append(tuple(ids[:limit] if limit is not None else ids))
@@ -146,8 +147,23 @@ def _describe(value):
     return text
 
 
-def _check_ids(ids, key, where, side, hyperparameters):
-    vocab = None if hyperparameters is None else hyperparameters.encoder(side).vocab_size
+_ENCODERS = {}
+
+
+def _encoders(hyperparameters):
+    """Both resolved `EncoderSettings` (resolved once per hyperparameters, not per instance)."""
+    key = id(hyperparameters)
+    cached = _ENCODERS.get(key)
+    if cached is None or cached[0] is not hyperparameters:
+        cached = (hyperparameters, (hyperparameters.encoder(0), hyperparameters.encoder(1)))
+        if len(_ENCODERS) > 64:
+            _ENCODERS.clear()
+        _ENCODERS[key] = cached
+    return cached[1]
+
+
+def _check_ids(ids, key, where, side, encoder):
+    vocab = None if encoder is None else encoder.vocab_size
     problem = sequence_problem(ids, side, vocab)
     if problem:
         raise InferenceError(f"{where}: {problem}")

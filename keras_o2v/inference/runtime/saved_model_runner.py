@@ -49,6 +49,7 @@ class SavedModelRunner:
             saved_model.ParseFromString(f.read())
         self.meta_graph = saved_model.meta_graphs[0]
         self.signature_defs = dict(self.meta_graph.signature_def)
+        self._input_specs = {}
         hp_path = os.path.join(self.path, HYPERPARAMETERS_ASSET)
         self.hyperparameters = Hyperparameters.from_json(hp_path) if os.path.isfile(hp_path) else None
 
@@ -66,12 +67,16 @@ class SavedModelRunner:
         if signature_name not in self._functions:
             raise InferenceError(f'Serving signature name: "{signature_name}" not found in '
                                  f'signature def')
+        cached = self._input_specs.get(signature_name)
+        if cached is not None:
+            return cached
         specs = {}
         for name, info in self.signature_defs[signature_name].inputs.items():
             shape = None
             if not info.tensor_shape.unknown_rank:
                 shape = tuple(None if d.size < 0 else d.size for d in info.tensor_shape.dim)
             specs[name] = TensorSpec(_dtype_name(info.dtype), shape)
+        self._input_specs[signature_name] = specs
         return specs
 
     def run(self, signature_name, inputs):
