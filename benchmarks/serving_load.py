@@ -252,8 +252,8 @@ async def run_benchmark(url, floor_process, args, server_pid):
     async with aiohttp.ClientSession(connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=120)) as session:
         # 1. Latency against the in-process call.
-        print(f"\n| request | concurrency | p50 ms | p99 ms | req/s | in-process p50 ms | p99 ms "
-              f"| p50 ratio |\n|---|---|---|---|---|---|---|---|")
+        print("\n| request | concurrency | p50 ms | p99 ms | req/s | in-process p50 ms | p99 ms "
+              "| p50 ratio |\n|---|---|---|---|---|---|---|---|")
         for kind in ("score", "embed"):
             instances = make_instances(kind, 1)
             body = json.dumps({"instances": instances}).encode()
