@@ -66,3 +66,14 @@ def test_movielens_full(tmp_path):
 def test_newsgroups_full(tmp_path):
     stdout = run_benchmark("newsgroups.py", "--work-dir", str(tmp_path), timeout=7200)
     assert "keras_o2v bilstm+glove" in stdout
+
+
+@pytest.mark.large
+def test_serving_load_quick():
+    environment = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "serving_load.py"),
+                           "--seconds", "0.5", "--rounds", "2", "--requests", "300",
+                           "--ping-seconds", "2", "--max-rows", "1000"],
+                          capture_output=True, text=True, env=environment, timeout=900, cwd=ROOT)
+    assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: a goal missed on a busy machine
+    assert "| goal | measured | met |" in done.stdout and "/ping p99" in done.stdout
