@@ -157,3 +157,17 @@ def test_pooling_must_be_known_and_only_for_pooled_embedding():
                              "but enc1_network=hcnn"):
         Hyperparameters.from_dict({**POOLED, "enc1_network": "hcnn", "enc_dim": "300",
                                    "enc1_pooling": "sum"})
+
+
+@pytest.mark.parametrize("values", [
+    {"enc0_max_seq_len": 1, "enc0_vocab_size": 944},
+    {"enc0_max_seq_len": 20, "enc0_vocab_size": 100, "enc1_network": "bilstm", "enc1_layers": 2,
+     "comparator_list": "abs_diff, hadamard", "tied_token_embedding_weight": True,
+     "enc0_freeze_pretrained_embedding": False, "dropout": 0.25, "learning_rate_decay": 0.9,
+     "enc0_network": "pooled_embedding", "enc0_pooling": "sqrtn", "weight_decay": 1e-05},
+])
+def test_string_map_is_sagemakers_and_reads_back_the_same(values):
+    hp = Hyperparameters(**values)
+    mapping = hp.to_string_map()
+    assert all(isinstance(v, str) for v in mapping.values())
+    assert Hyperparameters.from_dict(json.loads(json.dumps(mapping))) == hp
