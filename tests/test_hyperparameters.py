@@ -161,11 +161,11 @@ def test_pooling_must_be_known_and_only_for_pooled_embedding():
 
 @pytest.mark.parametrize("values", [
     {"enc0_max_seq_len": 1, "enc0_vocab_size": 944},
-    {"enc0_max_seq_len": 20, "enc0_vocab_size": 100, "enc1_network": "bilstm", "enc1_layers": 2,
+    {"enc0_max_seq_len": 20, "enc0_vocab_size": 100, "enc1_max_seq_len": 7,
      "comparator_list": "abs_diff, hadamard", "tied_token_embedding_weight": True,
      "enc0_freeze_pretrained_embedding": False, "dropout": 0.25, "learning_rate_decay": 0.9,
      "enc0_network": "pooled_embedding", "enc0_pooling": "sqrtn", "weight_decay": 1e-05,
-     "enc1_network": "pooled_embedding", "enc1_layers": None},
+     "enc1_network": "pooled_embedding"},
 ])
 def test_string_map_is_sagemakers_and_reads_back_the_same(values):
     hp = Hyperparameters(**values)
