@@ -11,6 +11,7 @@ import time
 import pytest
 
 from keras_o2v.cli import main
+from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.training import job as job_module
 from keras_o2v.tuning import Choice, parse_range, tune
 from tests.helpers import modular_match_pairs, write_jsonl
@@ -76,8 +77,10 @@ def test_interrupted_search_resumes_and_reports_the_best_trial(tmp_path, channel
         recorded[trial.trial_id] = best["validation:accuracy"]
         assert trial.objective == pytest.approx(recorded[trial.trial_id])
         # Every sampled value lies in its range, and the job trained with it.
-        job_hp = json.loads((tuning_dir / "trials" / trial.trial_id /
-                             "hyperparameters.json").read_text())
+        written = json.loads((tuning_dir / "trials" / trial.trial_id /
+                              "hyperparameters.json").read_text())
+        assert all(isinstance(v, str) for v in written.values())  # a SageMaker string map
+        job_hp = Hyperparameters.from_dict(written).to_dict()
         assert set(trial.hyperparameters) == set(RANGES)
         for name, value in trial.hyperparameters.items():
             spec = parse_range(name, RANGES[name])
@@ -85,7 +88,7 @@ def test_interrupted_search_resumes_and_reports_the_best_trial(tmp_path, channel
             assert job_hp[name] == value
             assert isinstance(spec, Choice) or isinstance(value, int) == spec.integer
         for name, value in FIXED.items():
-            assert str(job_hp[name]) == value
+            assert written[name] == value
     best_id = max(recorded, key=recorded.get)
     assert result.best.trial_id == best_id
     assert result.best_model_dir == str(tuning_dir / "trials" / best_id)
