@@ -70,7 +70,6 @@ async def _server_header(request, response):
 
 async def _lifecycle(app):
     service, config = app[SERVICE], app[CONFIG]
-    service.start()
     if service.backend is not None:
         await service.backend.start()
     watcher = asyncio.create_task(_watch(service, config.poll_seconds))

@@ -5,6 +5,7 @@ import logging
 from aiohttp import web
 
 from keras_o2v_serving.app import create_app, runner_options
+from keras_o2v_serving.keys import SERVICE
 
 
 def run_server(config, access_log=False):
@@ -16,6 +17,11 @@ def run_server(config, access_log=False):
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app(config)
+
+    async def start_decoders(app):  # warm now, so the first large body does not wait for them
+        app[SERVICE].start()
+
+    app.on_startup.append(start_decoders)
     web.run_app(app, host=config.host, port=config.port,
                 access_log=logging.getLogger("aiohttp.access") if access_log else None,
                 print=lambda text: logging.getLogger("keras_o2v_serving").info(text.strip()),

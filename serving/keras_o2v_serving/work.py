@@ -182,7 +182,8 @@ class Workers:
         self._processes = None
 
     def start(self):
-        """Starts the decoding processes (in the background; the first large body waits for them)."""
+        """Starts the decoding processes in the background (`o2v serve` does at start-up;
+        otherwise the first large body starts them)."""
         if self.processes_count > 0 and self._processes is None:
             self._processes = concurrent.futures.ProcessPoolExecutor(
                 self.processes_count, mp_context=multiprocessing.get_context("spawn"))
