@@ -249,6 +249,7 @@ def test_failed_version_is_reported_retried_with_backoff_and_logged_once_per_try
         assert status[0]["status"]["error_message"]
         failures = [r for r in caplog.records if "version 2 failed to load" in r.message]
         assert 1 <= len(failures) <= 3 and not [r for r in caplog.records if r.exc_info]
+        assert ok_json(url + "/v1/models/o2v/versions/2")["model_version_status"] == [status[0]]
         assert "Specific(o2v, 2)" in error_of(url + "/v1/models/o2v/versions/2:predict", "POST",
                                               {"instances": [[1]]}, expected=404)
         assert ok_json(url + "/invocations", "POST", {"instances": [{"in0": [1]}]})
