@@ -15,8 +15,8 @@ from keras_o2v.lazy_exports import lazy_exports
 __version__ = "0.2.0"
 
 _SUBPACKAGES = ("data", "datasets", "export", "inference", "layers", "models", "neighbors",
-                "optimizers", "preprocessing", "presets", "pretrained", "serving_contract",
-                "training", "tuning", "visualization")
+                "optimizers", "preprocessing", "presets", "pretrained", "retrieval",
+                "serving_contract", "training", "tuning", "visualization")
 _EXPORTS = {
     **{name: f"keras_o2v.{name}" for name in _SUBPACKAGES},
     "EncoderSettings": "keras_o2v.hyperparameters",

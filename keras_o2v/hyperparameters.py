@@ -28,6 +28,17 @@ value, and setting it to anything but `mean` for an hcnn or bilstm encoder is an
 error. `to_dict` leaves an extension out while it has its default, so a map
 written by keras_o2v stays valid for SageMaker unless an extension is in use.
 
+Retrieval, ranking and calibration extensions (see `keras_o2v.retrieval`,
+`keras_o2v.training.ranking_metrics` and `keras_o2v.training.calibration`):
+`training_objective=retrieval` scores a pair by the similarity of its two
+embeddings and trains by softmax over candidates, configured by the `retrieval_*`
+values, which are errors under `training_objective=pair` (SageMaker's pair
+classifier or regressor, the default). `early_stopping_metric` picks the
+validation metric of SageMaker's early-stopping rule and of the kept epoch;
+`ranking_metrics` and `ranking_max_candidates` control the ranking metrics of
+the validation and test channels; `calibration_base_rate` corrects the pair
+classifier's probabilities for its training prior.
+
 `token_embedding_storage_type=row_sparse` allows only `optimizer` adam,
 adagrad or sgd (SageMaker's rule; these have lazy row-wise variants) and switches
 length bucketing off (`effective_bucket_width` is 0 whatever `bucket_width` says,
@@ -41,6 +52,7 @@ import math
 from typing import Optional, Tuple, Union
 
 from keras_o2v.errors import HyperparameterError
+from keras_o2v.metric_names import EARLY_STOPPING_METRICS, is_ranking
 
 NETWORKS = ("hcnn", "bilstm", "pooled_embedding")
 COMPARATORS = ("hadamard", "concat", "abs_diff")
@@ -58,8 +70,24 @@ POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn")
 # hyperparameter map runs unchanged, and ignored.
 IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_objective_metric")
 
+TRAINING_OBJECTIVES = ("pair", "retrieval")
+SIMILARITIES = ("cosine", "dot")
+RETRIEVAL_NEGATIVES = ("auto", "full", "in_batch", "sampled")
+# `retrieval_temperature=auto`: cosine lies in [-1, 1] and needs a sharp softmax
+# (0.05 is sentence-transformers' MultipleNegativesRankingLoss scale of 20); a dot
+# product is unbounded and learns its own scale (TensorFlow Recommenders' default of 1).
+AUTO_TEMPERATURE = {"cosine": 0.05, "dot": 1.0}
+# `retrieval_negatives=auto` uses the full softmax for a single-token in1 with at
+# most this many ids; in-batch negatives otherwise.
+AUTO_FULL_SOFTMAX_MAX_VOCAB = 20_000
+RETRIEVAL_ONLY = ("retrieval_similarity", "retrieval_temperature", "retrieval_negatives",
+                  "retrieval_sampled_negatives", "retrieval_sampling_alpha",
+                  "retrieval_logq_correction")
+
 # keras_o2v's own hyperparameters, beyond SageMaker's (defaults on the dataclass).
-EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling")
+EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling", "training_objective",
+              *RETRIEVAL_ONLY, "early_stopping_metric", "ranking_metrics",
+              "ranking_max_candidates", "calibration_base_rate")
 
 # Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
 _ENCODER_FIELDS = {
@@ -78,8 +106,10 @@ _ENCODER_FIELDS = {
 # Global fields: name -> (kind, allowed). Defaults live on the dataclass.
 _GLOBAL_FIELDS = {
     "bucket_width": ("int", (0, 100)),
+    "calibration_base_rate": ("float", (0.0, 0.999)),
     "comparator_list": ("comparators", COMPARATORS),
     "dropout": ("float", (0.0, 1.0)),
+    "early_stopping_metric": ("choice", EARLY_STOPPING_METRICS),
     "early_stopping_patience": ("int", (1, 5)),
     "early_stopping_tolerance": ("float", (1e-6, 0.1)),
     "enc_dim": ("int", (4, 10000)),
@@ -94,8 +124,17 @@ _GLOBAL_FIELDS = {
     "num_classes": ("int", (2, 30)),
     "optimizer": ("choice", OPTIMIZERS),
     "output_layer": ("choice", OUTPUT_LAYERS),
+    "ranking_max_candidates": ("int", (2, 10_000_000)),
+    "ranking_metrics": ("bool_or_auto", None),
+    "retrieval_logq_correction": ("bool", None),
+    "retrieval_negatives": ("choice", RETRIEVAL_NEGATIVES),
+    "retrieval_sampled_negatives": ("int", (0, 100_000)),
+    "retrieval_sampling_alpha": ("float", (0.0, 1.0)),
+    "retrieval_similarity": ("choice", SIMILARITIES),
+    "retrieval_temperature": ("float_or_auto", (0.001, 100.0)),
     "tied_token_embedding_weight": ("bool", None),
     "token_embedding_storage_type": ("choice", STORAGE_TYPES),
+    "training_objective": ("choice", TRAINING_OBJECTIVES),
     "weight_decay": ("float", (0.0, 10000.0)),
 }
 
@@ -169,8 +208,10 @@ class Hyperparameters:
     enc0_max_seq_len: int
     enc0_vocab_size: int
     bucket_width: int = 0
+    calibration_base_rate: float = 0.0
     comparator_list: Tuple[str, ...] = ("hadamard", "concat", "abs_diff")
     dropout: float = 0.0
+    early_stopping_metric: str = "auto"
     early_stopping_patience: int = 3
     early_stopping_tolerance: float = 0.01
     enc_dim: int = 4096
@@ -203,8 +244,17 @@ class Hyperparameters:
     num_classes: int = 2
     optimizer: str = "adam"
     output_layer: str = "softmax"
+    ranking_max_candidates: int = 10_000
+    ranking_metrics: Union[str, bool] = "auto"
+    retrieval_logq_correction: bool = True
+    retrieval_negatives: str = "auto"
+    retrieval_sampled_negatives: int = 0
+    retrieval_sampling_alpha: float = 0.0
+    retrieval_similarity: str = "cosine"
+    retrieval_temperature: Union[str, float] = "auto"
     tied_token_embedding_weight: bool = False
     token_embedding_storage_type: str = "dense"
+    training_objective: str = "pair"
     weight_decay: float = 0.0
 
     def __post_init__(self):
@@ -324,6 +374,43 @@ class Hyperparameters:
         """The bucket width batching uses: `bucket_width`, or 0 under `row_sparse`."""
         return 0 if self.token_embedding_storage_type == "row_sparse" else self.bucket_width
 
+    @property
+    def is_retrieval(self):
+        """Whether the pair score is a similarity trained by softmax over candidates."""
+        return self.training_objective == "retrieval"
+
+    @property
+    def temperature(self):
+        """`retrieval_temperature` as a number (`auto` resolved by the similarity)."""
+        if self.retrieval_temperature == "auto":
+            return AUTO_TEMPERATURE[self.retrieval_similarity]
+        return self.retrieval_temperature
+
+    @property
+    def single_token_in1(self):
+        """Whether every in1 object is one token (`enc1_max_seq_len=1`: longer ones are cut)."""
+        return self.encoder(1).max_seq_len == 1
+
+    @property
+    def negatives(self):
+        """`retrieval_negatives` resolved: "full", "in_batch" or "sampled"."""
+        if self.retrieval_negatives != "auto":
+            return self.retrieval_negatives
+        small = self.encoder(1).vocab_size <= AUTO_FULL_SOFTMAX_MAX_VOCAB
+        return "full" if self.single_token_in1 and small else "in_batch"
+
+    @property
+    def reports_ranking_metrics(self):
+        """Whether the job computes the ranking metrics (`ranking_metrics` resolved)."""
+        if self.ranking_metrics == "auto":
+            return self.is_retrieval or is_ranking(self.early_stopping_metric)
+        return self.ranking_metrics
+
+    @property
+    def binary_labels(self):
+        """Whether labels are the classes 0 and 1 (then `auc` is defined)."""
+        return self.is_classification and self.num_classes == 2
+
     def comparator_width(self):
         d = self.encoder(0).output_dim(self.enc_dim)
         return sum(2 * d if op == "concat" else d for op in self.comparator_list)
@@ -367,6 +454,93 @@ class Hyperparameters:
                 "negatives as class 0, which needs output_layer=softmax, but "
                 f"output_layer={self.output_layer}."
             )
+        _check_retrieval(self)
+        _check_ranking_and_calibration(self)
+
+
+def _check_retrieval(hp):
+    """`retrieval_*` values need retrieval mode; retrieval mode needs positive/negative labels."""
+    if not hp.is_retrieval:
+        for name in RETRIEVAL_ONLY:
+            value = getattr(hp, name)
+            if value != _DEFAULTS[name]:
+                raise HyperparameterError(
+                    f"{name}={value} applies only to training_objective=retrieval, but "
+                    f"training_objective={hp.training_objective}. Set "
+                    "training_objective=retrieval, or leave it out.")
+        return
+    if hp.negative_sampling_rate:
+        raise HyperparameterError(
+            f"negative_sampling_rate={hp.negative_sampling_rate} makes label-0 pairs, which "
+            "training_objective=retrieval does not train on (its softmax takes the other "
+            "candidates as negatives). Set negative_sampling_rate=0; for more negatives "
+            "raise mini_batch_size or retrieval_sampled_negatives.")
+    if hp.is_classification and hp.num_classes != 2:
+        raise HyperparameterError(
+            f"training_objective=retrieval reads label 1 as a positive pair and label 0 as "
+            f"a negative one, but num_classes={hp.num_classes}. Use num_classes=2, or "
+            "output_layer=mean_squared_error (a score > 0 is a positive pair).")
+    enc1 = hp.encoder(1)
+    if hp.negatives in ("full", "sampled") and not hp.single_token_in1:
+        raise HyperparameterError(
+            f"retrieval_negatives={hp.negatives} takes its candidates from the in1 "
+            f"vocabulary, so in1 must be one token, but {enc1.describe('max_seq_len')}. "
+            "Set enc1_max_seq_len=1, or use retrieval_negatives=in_batch.")
+    if hp.negatives == "sampled" and not hp.retrieval_sampled_negatives:
+        raise HyperparameterError(
+            "retrieval_negatives=sampled needs retrieval_sampled_negatives >= 1 (the "
+            "number of candidates drawn per batch).")
+    if hp.retrieval_sampled_negatives and hp.negatives == "full":
+        raise HyperparameterError(
+            f"retrieval_sampled_negatives={hp.retrieval_sampled_negatives} has no use with "
+            "retrieval_negatives=full (every in1 id is already a candidate). Set it to 0, "
+            "or retrieval_negatives=in_batch.")
+    if hp.retrieval_sampled_negatives and not hp.single_token_in1:
+        raise HyperparameterError(
+            f"retrieval_sampled_negatives={hp.retrieval_sampled_negatives} draws in1 ids from "
+            f"the vocabulary, so in1 must be one token, but {enc1.describe('max_seq_len')}. "
+            "Set it to 0 and raise mini_batch_size for more in-batch negatives.")
+    if hp.retrieval_sampling_alpha != _DEFAULTS["retrieval_sampling_alpha"] and \
+            not hp.retrieval_sampled_negatives:
+        raise HyperparameterError(
+            f"retrieval_sampling_alpha={hp.retrieval_sampling_alpha} shapes the distribution "
+            "of sampled negatives, but retrieval_sampled_negatives=0.")
+
+
+def _check_ranking_and_calibration(hp):
+    metric = hp.early_stopping_metric.rpartition(":")[2]
+    needs = {"cross_entropy": ("pair", "softmax"), "accuracy": ("pair", "softmax"),
+             "mean_squared_error": ("pair", "mean_squared_error"),
+             "retrieval_cross_entropy": ("retrieval", None)}
+    if metric in needs:
+        objective, output_layer = needs[metric]
+        if hp.training_objective != objective or output_layer not in (None, hp.output_layer):
+            wanted = f"training_objective={objective}" + (
+                f" and output_layer={output_layer}" if output_layer else "")
+            raise HyperparameterError(
+                f"early_stopping_metric={hp.early_stopping_metric} is reported only with "
+                f"{wanted}, but training_objective={hp.training_objective}, "
+                f"output_layer={hp.output_layer}.")
+    if is_ranking(metric) and hp.ranking_metrics is False:
+        raise HyperparameterError(
+            f"early_stopping_metric={hp.early_stopping_metric} is a ranking metric, but "
+            "ranking_metrics=False switches them off.")
+    if metric == "auc" and not hp.binary_labels:
+        raise HyperparameterError(
+            "early_stopping_metric=validation:auc needs binary labels (output_layer=softmax, "
+            f"num_classes=2), but output_layer={hp.output_layer}, num_classes={hp.num_classes}.")
+    if hp.reports_ranking_metrics and hp.is_classification and hp.num_classes != 2:
+        raise HyperparameterError(
+            f"Ranking needs one score per pair: P(label 1) of num_classes=2, a regression "
+            f"score or a retrieval similarity, but num_classes={hp.num_classes}. Set "
+            "ranking_metrics=False.")
+    if hp.calibration_base_rate:
+        if hp.is_retrieval or not hp.binary_labels:
+            raise HyperparameterError(
+                f"calibration_base_rate={hp.calibration_base_rate} corrects P(label 1) of a "
+                "pair classifier, which needs training_objective=pair, output_layer=softmax "
+                f"and num_classes=2, but training_objective={hp.training_objective}, "
+                f"output_layer={hp.output_layer}, num_classes={hp.num_classes}.")
 
 
 def _check_pretrained(hp, enc0, enc1):
@@ -415,6 +589,10 @@ def describe_allowed(name):
         return "a comma-separated list of " + ", ".join(allowed)
     if kind == "bool":
         return "True or False"
+    if kind == "bool_or_auto":
+        return "auto, True or False"
+    if kind == "float_or_auto":
+        return f"'auto' or a number in [{allowed[0]}, {allowed[1]}]"
     if kind == "layers":
         return f"'auto' or an integer in [{allowed[0]}, {allowed[1]}]"
     if kind == "filename":
@@ -441,6 +619,16 @@ def parse_value(name, value):
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise bad()
+    if kind == "bool_or_auto":
+        if isinstance(value, str) and value.lower() == "auto":
+            return "auto"
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise bad()
+    if kind == "float_or_auto" and isinstance(value, str) and value.lower() == "auto":
+        return "auto"
     if kind == "choice":
         if not isinstance(value, str) or value.lower() not in allowed:
             raise bad()
@@ -494,3 +682,6 @@ def _to_string(value):
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+_DEFAULTS = {field.name: field.default for field in dataclasses.fields(Hyperparameters)}

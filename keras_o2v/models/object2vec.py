@@ -3,12 +3,18 @@
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_o2v.data.ragged_rows import pad_sequences
+from keras_o2v.errors import O2VError
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.keras_compat import MultiWorkerLogsMixin, quiet_unknown_length
 from keras_o2v.layers import BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder, TokenEmbedding
+from keras_o2v.layers.prior_correction import PriorCorrection, log_odds_shift
+from keras_o2v.layers.similarity import Similarity
 from keras_o2v.optimizers import LearningRateDecay, make_optimizer
+from keras_o2v.retrieval.candidate_frequencies import CandidateFrequencies, num_buckets
+from keras_o2v.retrieval.steps import RetrievalSteps
 
 
 def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
@@ -22,7 +28,7 @@ def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class Object2Vec(MultiWorkerLogsMixin, keras.Model):
+class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
     """Object2Vec: two encoders, a comparator and an MLP scoring a pair.
 
     `in0` and `in1` are int token ids `[batch, length]`, right-padded with 0.
@@ -44,6 +50,16 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
     `cross_entropy` or `mean_squared_error`). With
     `token_embedding_storage_type=row_sparse` that optimizer is the lazy one of
     `keras_o2v.optimizers.lazy` (only the token rows of a batch are updated).
+
+    keras_o2v extensions:
+    - `training_objective=retrieval`: the pair score is the `Similarity` of the
+      two embeddings (`retrieval_similarity`, `[batch, 1]`; no comparator, MLP or
+      output layer), trained by softmax over candidates (`keras_o2v.retrieval`).
+      Call `adapt(train)` before `fit` so the model knows the train channel's in1
+      frequencies (logQ correction, sampled negatives).
+    - `calibration_base_rate > 0`: the output layer gives logits and a
+      `PriorCorrection` layer turns them into probabilities, shifted outside
+      training to the base rate; `adapt(train)` measures the training prior.
 
     Args:
         hyperparameters: a `keras_o2v.Hyperparameters` or a dict for `from_dict`.
@@ -79,15 +95,7 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
             name="token_embedding1")
         encoders = [make_encoder(s, hp.enc_dim, use_cudnn, name=f"enc{s.side}") for s in settings]
         encoder_dropout = keras.layers.Dropout(hp.dropout, name="encoder_dropout")
-        comparator = Comparator(hp.comparator_list, name="comparator")
-        activation = None if hp.mlp_activation == "linear" else hp.mlp_activation
-        mlp = []
-        for i in range(hp.mlp_layers):
-            mlp.append(keras.layers.Dense(hp.mlp_dim, activation=activation, name=f"mlp_fc{i}"))
-            mlp.append(keras.layers.Dropout(hp.dropout, name=f"mlp_dropout{i}"))
-        output_layer = keras.layers.Dense(
-            hp.num_outputs, activation="softmax" if hp.is_classification else None,
-            name="output_layer")
+        head = _PairHead(hp) if not hp.is_retrieval else None
 
         # === Functional Model ===
         inputs = {
@@ -99,10 +107,11 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
             _encode(tables[side], encoders[side], settings[side].max_seq_len, inputs[f"in{side}"])
             for side in (0, 1)
         ]
-        x = comparator([encoder_dropout(e) for e in embeddings])
-        for layer in mlp:
-            x = layer(x)
-        scores = output_layer(x)
+        if hp.is_retrieval:
+            similarity = Similarity(hp.retrieval_similarity, name="similarity")
+            scores = similarity(embeddings)
+        else:
+            scores = head.score([encoder_dropout(e) for e in embeddings])
         super().__init__(inputs=inputs, outputs=scores, **kwargs)
 
         # === Config ===
@@ -110,8 +119,12 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
         self.use_cudnn = use_cudnn
         self.token_embeddings = tables
         self.encoders = tuple(encoders)
-        self._head = (comparator, tuple(layer for layer in mlp if isinstance(layer, keras.layers.Dense)),
-                      output_layer)
+        self.encoder_dropout = encoder_dropout
+        self.head = head
+        if hp.is_retrieval:
+            self.similarity = similarity
+            self.candidate_frequencies = CandidateFrequencies(
+                num_buckets(hp), alpha=hp.retrieval_sampling_alpha, name="candidate_frequencies")
         self._embed_functions = {}
         self._hyperparameter_callbacks = []
 
@@ -142,6 +155,10 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
             frozen = [t.embeddings for t in set(self.token_embeddings) if t.freeze_rows]
             if frozen:
                 optimizer.exclude_from_weight_decay(var_list=frozen)
+        if hp.is_retrieval:  # RetrievalSteps computes the loss and its metrics
+            self.make_retrieval_trackers()
+            loss = None if loss == "auto" else loss
+            metrics = None if metrics == "auto" else metrics
         if loss == "auto":
             loss = (keras.losses.SparseCategoricalCrossentropy() if hp.is_classification
                     else keras.losses.MeanSquaredError())
@@ -171,6 +188,14 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
         shown.
         """
         callbacks = [*(callbacks or []), *self._hyperparameter_callbacks]
+        hp = self.hyperparameters
+        needs_frequencies = hp.is_retrieval and hp.negatives != "full" and (
+            hp.retrieval_logq_correction or hp.retrieval_sampled_negatives)
+        if needs_frequencies and not self.candidate_frequencies.adapted:
+            raise O2VError(
+                "This retrieval model does not know the train channel's in1 frequencies "
+                "(logQ correction, sampled negatives): call model.adapt(train_data) before "
+                "fit, or set retrieval_logq_correction=False and retrieval_sampled_negatives=0.")
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # it shuffles itself; Keras warns otherwise
         with quiet_unknown_length():
@@ -181,6 +206,87 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
         """`keras.Model.evaluate`, without the "ran out of data" warning (see `fit`)."""
         with quiet_unknown_length():
             return super().evaluate(*args, **kwargs)
+
+    # === Data-dependent state ===
+    def adapt(self, data):
+        """Reads what training needs to know about the train data, before `fit`.
+
+        - retrieval mode: the frequencies of the in1 objects (the logQ correction
+          and the sampling distribution of `keras_o2v.retrieval.CandidateFrequencies`);
+        - `calibration_base_rate > 0`: the share of positives the classifier trains
+          on (with `negative_sampling_rate` k generated negatives per positive),
+          which sets the `PriorCorrection` shift.
+
+        Otherwise it only counts. In retrieval mode, records with label 0 are not
+        softmax targets (their in1 objects are still candidates); the returned
+        statistics say how many there are.
+
+        Args:
+            data: the train channel (JSON Lines file, folder, or a list of them) or a
+                `tf.data.Dataset` of `({"in0", "in1"}, labels)` batches.
+
+        Returns:
+            The `keras_o2v.data.channel_statistics.ChannelStatistics` of the data.
+
+        Example:
+        >>> stats = model.adapt("train.jsonl")  # doctest: +SKIP
+        >>> model.fit(keras_o2v.make_dataset("train.jsonl", hp))  # doctest: +SKIP
+        """
+        from keras_o2v.data.channel_statistics import channel_statistics
+
+        hp = self.hyperparameters
+        stats = channel_statistics(data, hp, num_buckets(hp) if hp.is_retrieval else None)
+        if hp.is_retrieval:
+            self.candidate_frequencies.set_counts(stats.in1_bucket_counts)
+        if hp.calibration_base_rate:
+            rate = stats.positive_rate(hp.negative_sampling_rate)
+            if not 0.0 < rate < 1.0:
+                raise O2VError(
+                    f"calibration_base_rate={hp.calibration_base_rate} needs both labels in "
+                    f"the train data, but it holds {stats.positives} positives and "
+                    f"{stats.negatives} negatives (negative_sampling_rate="
+                    f"{hp.negative_sampling_rate}).")
+            self.head.prior_correction.set_shift(log_odds_shift(rate, hp.calibration_base_rate))
+        return stats
+
+    # === Scores of embeddings ===
+    def score_embeddings(self, query_embeddings, candidate_embeddings, positive_class=None,
+                         logits=False, pairwise=False):
+        """Ranking scores of every (query, candidate) pair from their embeddings.
+
+        The score is what `serving_default` gives for the pair, without running the
+        encoders: for a retrieval model the `Similarity` (one matrix product); for a
+        pair model the comparator, MLP and output layer on every pair (`[b * n]` head
+        evaluations), giving the probability of `positive_class` (calibrated when
+        `calibration_base_rate` is set) or the regression value. The top-k export
+        signatures and the ranking metrics rank by it.
+
+        Args:
+            query_embeddings: enc0 embeddings `[b, d]` (tensor or array, `encode(0, ...)`).
+            candidate_embeddings: enc1 embeddings `[n, d]` (`encode(1, ...)`).
+            positive_class: for a softmax pair model, the class whose probability is
+                the score (default: the highest class, class 1 of a binary model).
+            logits: for a softmax pair model, the log-odds of `positive_class` instead
+                of its probability (the same order, without saturation at 0 or 1).
+            pairwise: score row i of the queries with row i of the candidates only
+                (both `[n, d]`), returning `[n]`.
+
+        Returns:
+            float tensor `[b, n]` (`[n]` when pairwise).
+
+        Example:
+        >>> e0, e1 = model.embed(in0=[[1], [2]]), model.embed(in1=[[5], [6], [7]])  # doctest: +SKIP
+        >>> model.score_embeddings(e0, e1).shape  # doctest: +SKIP
+        TensorShape([2, 3])
+        """
+        queries = ops.convert_to_tensor(query_embeddings, "float32")
+        candidates = ops.convert_to_tensor(candidate_embeddings, "float32")
+        if self.hyperparameters.is_retrieval:
+            if pairwise:
+                return self.similarity([queries, candidates])[:, 0]
+            return self.similarity.matrix(queries, candidates)
+        return self.head.score_matrix(queries, candidates, positive_class, logits=logits,
+                                      pairwise=pairwise)
 
     # === Embeddings ===
     def encode(self, side, ids, training=False):
@@ -219,38 +325,63 @@ class Object2Vec(MultiWorkerLogsMixin, keras.Model):
         return np.concatenate([np.asarray(o) for o in outputs], axis=0)
 
 
-    def score_embeddings(self, query_embeddings, candidate_embeddings, positive_class=None):
-        """Ranking scores of every (query, candidate) pair from their embeddings.
+class _PairHead:
+    """The comparator, MLP and output layer of a pair model (SageMaker's network).
 
-        The score is what `serving_default` gives for the pair: the head (comparator
-        and MLP) runs on every pair, so the cost is `[b * n]` head evaluations (the
-        encoders, the expensive part, are not run). Used by the top-k signature,
-        which calls it on blocks of candidates.
+    With `calibration_base_rate` the output layer gives logits and a
+    `PriorCorrection` layer the probabilities; otherwise the output layer has
+    SageMaker's softmax (or, for regression, no) activation.
+    """
 
-        Args:
-            query_embeddings: float tensor `[b, d]` from `encode(0, ...)`.
-            candidate_embeddings: float tensor `[n, d]` from `encode(1, ...)`.
-            positive_class: for softmax models, the class whose probability is the
-                score (default: the highest class, class 1 of a binary model).
-                Ignored for regression, whose score is the predicted value.
+    def __init__(self, hp):
+        self.hp = hp
+        self.comparator = Comparator(hp.comparator_list, name="comparator")
+        activation = None if hp.mlp_activation == "linear" else hp.mlp_activation
+        self.mlp = []
+        for i in range(hp.mlp_layers):
+            self.mlp.append(keras.layers.Dense(hp.mlp_dim, activation=activation,
+                                               name=f"mlp_fc{i}"))
+            self.mlp.append(keras.layers.Dropout(hp.dropout, name=f"mlp_dropout{i}"))
+        calibrated = bool(hp.calibration_base_rate)
+        softmax = hp.is_classification and not calibrated
+        self.output_layer = keras.layers.Dense(
+            hp.num_outputs, activation="softmax" if softmax else None, name="output_layer")
+        self.prior_correction = PriorCorrection(name="prior_correction") if calibrated else None
 
-        Returns:
-            float tensor `[b, n]`.
-        """
-        comparator, dense_layers, output_layer = self._head
-        b = tf.shape(query_embeddings)[0]
-        n = tf.shape(candidate_embeddings)[0]
-        width = tf.shape(query_embeddings)[1]
-        queries = tf.reshape(tf.repeat(query_embeddings, n, axis=0), [b * n, width])
-        candidates = tf.tile(candidate_embeddings, [b, 1])
-        x = comparator([queries, candidates])
-        for layer in dense_layers:
-            x = layer(x)
-        outputs = output_layer(x)
-        column = 0
-        if self.hyperparameters.is_classification:
-            column = self.hyperparameters.num_classes - 1 if positive_class is None else positive_class
-        return tf.reshape(outputs[:, column], [b, n])
+    def hidden(self, embeddings, training=None):
+        x = self.comparator(embeddings)
+        for layer in self.mlp:
+            x = layer(x, training=training)
+        return x
+
+    def score(self, embeddings):
+        scores = self.output_layer(self.hidden(embeddings))
+        return self.prior_correction(scores) if self.prior_correction is not None else scores
+
+    def score_matrix(self, queries, candidates, positive_class=None, logits=False,
+                     pairwise=False):
+        hp = self.hp
+        num_queries, num_candidates = ops.shape(queries)[0], ops.shape(candidates)[0]
+        if pairwise:
+            pairs = [queries, candidates]
+        else:
+            pairs = [ops.repeat(queries, num_candidates, axis=0),
+                     ops.tile(candidates, [num_queries, 1])]
+        x = self.hidden(pairs, training=False)
+        if not hp.is_classification:
+            score = self.output_layer(x)[:, 0]
+        else:
+            column = hp.num_classes - 1 if positive_class is None else positive_class
+            if logits or self.prior_correction is not None:
+                z = ops.matmul(x, self.output_layer.kernel) + self.output_layer.bias
+            if logits:  # log-odds of the class against all others
+                others = ops.concatenate([z[:, :column], z[:, column + 1:]], axis=1)
+                score = z[:, column] - ops.logsumexp(others, axis=1)
+            elif self.prior_correction is not None:
+                score = self.prior_correction(z, training=False)[:, column]
+            else:
+                score = self.output_layer(x)[:, column]
+        return score if pairwise else ops.reshape(score, (num_queries, num_candidates))
 
 
 def _encode(table, encoder, max_len, ids, training=None):

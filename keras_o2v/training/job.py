@@ -13,6 +13,7 @@ from keras_o2v.errors import DataError, O2VError
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.keras_compat import quiet_unknown_length, skip_multi_worker_symbolic_build
 from keras_o2v.models.object2vec import Object2Vec
+from keras_o2v.training.adaptation import adapt_to_train_channel
 from keras_o2v.training.early_stopping import SageMakerEarlyStopping
 from keras_o2v.training.metrics_reporter import MetricsReporter, sagemaker_metrics
 from keras_o2v.training.model_dir import ModelDir
@@ -111,6 +112,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         else:
             model = Object2Vec(hp)
             _initialise_tables(model, hp, auxiliary)
+            adapt_to_train_channel(model, train)
             model.compile()
     start_epoch = state["epoch"] + 1 if state else 0
     history = state["history"] if state else []

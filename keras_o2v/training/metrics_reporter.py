@@ -6,7 +6,8 @@ import socket
 import tensorflow as tf
 
 KERAS_TO_SAGEMAKER = {"accuracy": "accuracy", "cross_entropy": "cross_entropy",
-                      "mean_squared_error": "mean_squared_error"}
+                      "mean_squared_error": "mean_squared_error",
+                      "retrieval_cross_entropy": "retrieval_cross_entropy"}
 
 
 def sagemaker_metrics(logs, channel, prefix=""):

@@ -1,0 +1,63 @@
+"""Metric names of the training job, their directions and what each needs. TF-free.
+
+SageMaker reports `<channel>:<metric>` (`validation:cross_entropy`, `test:accuracy`,
+...; https://docs.aws.amazon.com/sagemaker/latest/dg/object2vec-tuning.html).
+keras_o2v adds, under the same naming:
+
+- `retrieval_cross_entropy`: the softmax cross-entropy over candidates of
+  `training_objective=retrieval` (in place of the pair model's `cross_entropy`);
+- the ranking metrics of `keras_o2v.training.ranking_metrics`: `hits_at_1`,
+  `hits_at_10`, `hits_at_100`, `mrr`, `mean_rank` and `auc`.
+
+`early_stopping_metric` and `o2v tune --objective` take these names; the direction
+(higher or lower is better) comes from `DIRECTIONS`.
+
+Example:
+>>> direction("validation:mean_rank"), direction("test:hits_at_10")
+('min', 'max')
+"""
+
+RANKING_KS = (1, 10, 100)
+RANKING_METRICS = tuple(f"hits_at_{k}" for k in RANKING_KS) + ("mrr", "mean_rank", "auc")
+# Metrics of the pair model (SageMaker's) and of the retrieval model.
+PAIR_CLASSIFICATION_METRICS = ("accuracy", "cross_entropy")
+PAIR_REGRESSION_METRICS = ("mean_squared_error",)
+RETRIEVAL_METRICS = ("retrieval_cross_entropy",)
+
+DIRECTIONS = {
+    "accuracy": "max",
+    "cross_entropy": "min",
+    "perplexity": "min",
+    "mean_squared_error": "min",
+    "retrieval_cross_entropy": "min",
+    **{f"hits_at_{k}": "max" for k in RANKING_KS},
+    "mrr": "max",
+    "mean_rank": "min",
+    "auc": "max",
+}
+
+CHANNELS = ("train", "validation", "test")
+
+# `early_stopping_metric` values: "auto" is SageMaker's rule on the validation loss.
+EARLY_STOPPING_METRICS = ("auto",) + tuple(
+    f"validation:{name}" for name in ("cross_entropy", "accuracy", "mean_squared_error",
+                                      "retrieval_cross_entropy") + RANKING_METRICS)
+
+
+def split(name):
+    """`("validation", "mrr")` for `"validation:mrr"`; raises `ValueError` on other shapes."""
+    channel, sep, metric = name.partition(":")
+    if not sep or channel not in CHANNELS or metric not in DIRECTIONS:
+        raise ValueError(f"{name!r} is not a metric name: expected <channel>:<metric> with a "
+                         f"channel in {', '.join(CHANNELS)} and a metric in {', '.join(DIRECTIONS)}")
+    return channel, metric
+
+
+def direction(name):
+    """"max" or "min": whether a higher or a lower value of metric `name` is better."""
+    return DIRECTIONS[split(name)[1]]
+
+
+def is_ranking(name):
+    """Whether `name` (`validation:mrr` or `mrr`) is a ranking metric."""
+    return name.rpartition(":")[2] in RANKING_METRICS
