@@ -52,3 +52,13 @@ def test_is_best_tracks_the_latest_minimum(patience):
         rule.update(loss)
         flags.append(rule.is_best)
     assert flags == [True, True, False, True]
+
+
+def test_a_metric_where_higher_is_better_mirrors_the_rule():
+    rule = SageMakerEarlyStopping(patience=2, tolerance=0.01, direction="max")
+    decisions = [rule.update(-loss) for loss in LOGGED]
+    assert decisions == [False] * 6 + [True]
+    assert rule.best_epoch == 3 and rule.get_state()["direction"] == "max"
+    again = SageMakerEarlyStopping(patience=2, tolerance=0.01)
+    again.set_state(rule.get_state())
+    assert again.direction == "max" and again.best_epoch == 3

@@ -39,3 +39,79 @@ def test_retrieval_job_says_what_trains_and_learns_the_groups(tmp_path, channels
     assert scores[same_group].mean() > scores[~same_group].mean() + 0.3
     top10 = np.argsort(-scores, axis=1)[:, :10]
     assert same_group[np.arange(len(users))[:, None], top10].mean() > 0.6  # chance: 0.1
+
+
+def test_ranking_metrics_are_reported_and_better_than_chance(tmp_path, channels, capsys):
+    train(hyperparameters(), model_dir=tmp_path, seed=0, verbose=0, **channels)
+    out = capsys.readouterr().out
+    items = {r["in1"][0] for name in ("train", "validation")
+             for r in map(json.loads, open(channels[name]))}
+    assert (f"Ranking metrics on validation: 120 positive pairs of 60 queries ranked among "
+            f"{len(items)} candidates (filtered") in out
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    for channel in ("validation", "test"):
+        names = [f"{channel}:{m}" for m in ("hits_at_1", "hits_at_10", "hits_at_100", "mrr",
+                                             "mean_rank")]
+        values = metrics["test"] if channel == "test" else metrics["epochs"][-1]
+        assert all(name in values and f", {name}=" in out for name in names)
+    test = metrics["test"]
+    # chance: a user's 2 test items among 100 - 6 filtered = 94 candidates
+    assert test["test:hits_at_10"] > 0.6 and test["test:mean_rank"] < 15
+    assert test["test:hits_at_100"] == 1.0
+
+
+def test_early_stopping_on_a_ranking_metric_keeps_its_best_epoch(tmp_path):
+    """Noisy train pairs: the validation loss is lowest early, the ranking best later."""
+    from keras_o2v import Hyperparameters
+    from keras_o2v.training.ranking_evaluation import ModelScorer, build_ranking_tasks
+
+    rng = np.random.default_rng(5)
+    noise = [{"label": 1, "in0": [user], "in1": [int(item)]}
+             for user in range(1, 61) for item in rng.integers(1, ITEMS + 1, size=6)]
+    channels = {"train": write_jsonl(tmp_path / "train.jsonl", group_pairs(3, seed=1) + noise),
+                "validation": write_jsonl(tmp_path / "validation.jsonl", group_pairs(3, seed=2))}
+    metric = "validation:mrr"
+    hp = hyperparameters(epochs="7", early_stopping_metric=metric, early_stopping_patience="5",
+                         early_stopping_tolerance="0.001", learning_rate="0.05",
+                         retrieval_similarity="dot")
+    result = train(hp, model_dir=tmp_path / "job", seed=0, verbose=0, **channels)
+    mrr = [epoch[metric] for epoch in result.history]
+    losses = [epoch["validation:retrieval_cross_entropy"] for epoch in result.history]
+    assert result.best_epoch == int(np.argmax(mrr)) != int(np.argmin(losses))
+    assert mrr[result.best_epoch] > mrr[int(np.argmin(losses))] + 0.05
+    # the kept model is that epoch's model: it scores the recorded value again
+    task = build_ranking_tasks(Hyperparameters.from_dict(hp), {"validation": channels["validation"]},
+                               known=[channels["train"]])["validation"]
+    again = task.evaluate(ModelScorer(result.model))["mrr"]
+    assert again == pytest.approx(mrr[result.best_epoch], rel=1e-5)
+
+
+def test_tune_optimises_a_ranking_metric(tmp_path, channels):
+    from keras_o2v.tuning import tune
+
+    result = tune(hyperparameters(epochs="1", learning_rate="0.001:0.1:log"),
+                  train=channels["train"], validation=channels["validation"],
+                  tuning_dir=tmp_path, objective="validation:hits_at_10", max_trials=2,
+                  strategy="random", default_ranges=False, seed=0, verbose=0)
+    values = [trial.objective for trial in result.trials]
+    assert len(values) == 2 and all(0.0 <= v <= 1.0 for v in values)
+    assert result.best.objective == max(values)  # hits@10: higher is better
+    best_job = json.loads((tmp_path / "trials" / result.best.trial_id / "metrics.json").read_text())
+    kept = [e for e in best_job["epochs"] if e["epoch"] == best_job["best_epoch"]][0]
+    assert kept["validation:hits_at_10"] == pytest.approx(result.best.objective)
+
+
+def test_objectives_name_their_needs():
+    from keras_o2v import HyperparameterError
+    from keras_o2v.tuning.objective import Objective
+
+    assert Objective.from_name("validation:mean_rank").direction == "min"
+    assert Objective.from_name("test:auc").direction == "max"
+    defaults = {"training_objective": "pair", "ranking_metrics": "auto", "output_layer": "softmax"}
+    with pytest.raises(HyperparameterError, match="training_objective=retrieval"):
+        Objective.from_name("validation:retrieval_cross_entropy").check_space(defaults.get)
+    with pytest.raises(HyperparameterError, match="ranking_metrics=False"):
+        Objective.from_name("validation:mrr").check_space({**defaults, "ranking_metrics": False}.get)
+    with pytest.raises(HyperparameterError, match="training_objective=pair"):
+        Objective.from_name("validation:accuracy").check_space(
+            {**defaults, "training_objective": "retrieval"}.get)

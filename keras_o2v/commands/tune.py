@@ -23,7 +23,10 @@ def add_arguments(parser):
     parser.add_argument("--objective", required=True,
                         help="SageMaker metric: validation:accuracy (maximised), "
                              "validation:cross_entropy or validation:mean_squared_error "
-                             "(minimised), or test:...")
+                             "(minimised), or test:...; keras_o2v's ranking metrics "
+                             "validation:hits_at_10, validation:mrr, validation:auc (maximised), "
+                             "validation:mean_rank (minimised), "
+                             "validation:retrieval_cross_entropy")
     parser.add_argument("--max-trials", type=int, default=10, help="number of trials (default 10)")
     parser.add_argument("--strategy", default="bayesian", choices=["random", "bayesian", "hyperband"],
                         help="search strategy (default bayesian)")

@@ -69,8 +69,8 @@ class PriorCorrection(keras.layers.Layer):
     def call(self, logits, training=None):
         if training:
             return ops.softmax(logits, axis=-1)
-        offset = ops.stack([ops.zeros_like(self.shift), self.shift])
-        return ops.softmax(logits + ops.cast(offset, logits.dtype), axis=-1)
+        class_one = ops.convert_to_tensor([0.0, 1.0], dtype=logits.dtype)
+        return ops.softmax(logits + ops.cast(self.shift, logits.dtype) * class_one, axis=-1)
 
     def compute_output_shape(self, input_shape):
         return input_shape

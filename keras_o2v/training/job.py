@@ -13,10 +13,11 @@ from keras_o2v.errors import DataError, O2VError
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.keras_compat import quiet_unknown_length, skip_multi_worker_symbolic_build
 from keras_o2v.models.object2vec import Object2Vec
+from keras_o2v.training import validation_metric
 from keras_o2v.training.adaptation import adapt_to_train_channel
-from keras_o2v.training.early_stopping import SageMakerEarlyStopping
 from keras_o2v.training.metrics_reporter import MetricsReporter, sagemaker_metrics
 from keras_o2v.training.model_dir import ModelDir
+from keras_o2v.training.ranking_evaluation import job_ranking_tasks, ranking_metrics
 from keras_o2v.training.strategy import choose_strategy, is_chief, multi_worker_config
 
 
@@ -52,6 +53,12 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     validation channel) is saved to `model_dir/model.keras` and scored on the
     test channel. Rerunning the same job on the same `model_dir` resumes after
     the last completed epoch.
+
+    keras_o2v extensions: with ranking metrics on (`ranking_metrics`, on by
+    default in retrieval mode), the validation and test channels also report
+    `hits_at_1|10|100`, `mrr`, `mean_rank` (and `auc` for labels 0/1), see
+    `keras_o2v.training.ranking_evaluation`; `early_stopping_metric` picks the
+    validation metric of the early-stopping rule and of the kept epoch.
 
     Args:
         hyperparameters: a `Hyperparameters`, or SageMaker's string map.
@@ -93,6 +100,8 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         for name, channel in (("train", train), ("validation", validation), ("test", test)):
             if channel is not None:
                 validate_files(channel, hp).raise_if_bad()
+    validation_metric.check_has_validation(hp, validation)
+    ranking = job_ranking_tasks(hp, train, validation, test)
     directory.write_json(directory.hyperparameters, hp.to_string_map())
     if hp.bucket_width != hp.effective_bucket_width:
         print(f"bucket_width={hp.bucket_width} is ignored: token_embedding_storage_type=row_sparse "
@@ -100,7 +109,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
 
     state = directory.read_json(directory.state) if resume and os.path.exists(directory.state) \
         else None
-    early_stopping = SageMakerEarlyStopping(hp.early_stopping_patience, hp.early_stopping_tolerance)
+    early_stopping = validation_metric.make_early_stopping(hp)
     with strategy.scope():
         if state is not None:
             model = keras.saving.load_model(directory.checkpoint(state["epoch"]))
@@ -119,7 +128,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     stopped = bool(state and state.get("stopped_early"))
     reporter = MetricsReporter(directory.logs if directory.writer else None)
     callback = _EpochEnd(hp, directory, early_stopping, reporter, history,
-                         has_validation=validation is not None)
+                         has_validation=validation is not None, ranking=ranking)
     if start_epoch < hp.epochs and not stopped:
         data_seed = None if seed is None else seed + 1_000_003 * start_epoch
         train_data = _distributable(make_dataset(train, hp, training=True, seed=data_seed))
@@ -142,6 +151,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
             logs = best.evaluate(_distributable(make_dataset(test, hp, training=False)),
                                  verbose=0, return_dict=True)
         test_metrics = sagemaker_metrics(logs, "test")
+        test_metrics.update(ranking_metrics(ranking, "test", best))
         reporter.report(test_metrics, epoch=best_epoch)
     directory.write_json(directory.metrics, {
         "epochs": history, "best_epoch": best_epoch, "stopped_early": stopped,
@@ -155,8 +165,10 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
 class _EpochEnd(keras.callbacks.Callback):
     """Per-epoch bookkeeping: metrics, early stopping, checkpoint and state."""
 
-    def __init__(self, hp, directory, early_stopping, reporter, history, has_validation):
+    def __init__(self, hp, directory, early_stopping, reporter, history, has_validation,
+                 ranking=None):
         super().__init__()
+        self.ranking = ranking or {}
         self.hp = hp
         self.directory = directory
         self.early_stopping = early_stopping
@@ -170,7 +182,9 @@ class _EpochEnd(keras.callbacks.Callback):
         metrics = sagemaker_metrics(logs, "train")
         if self.has_validation:
             metrics.update(sagemaker_metrics(logs, "validation", prefix="val_"))
-            self.stopped_early = self.early_stopping.update(logs["val_loss"])
+            metrics.update(ranking_metrics(self.ranking, "validation", self.model))
+            self.stopped_early = self.early_stopping.update(
+                validation_metric.early_stopping_value(self.hp, logs, metrics))
             if self.stopped_early:
                 self.model.stop_training = True
         self.reporter.report(metrics, epoch=epoch)
@@ -183,7 +197,8 @@ class _EpochEnd(keras.callbacks.Callback):
         best = _best_epoch(self.early_stopping, self.history, self.has_validation)
         self.directory.prune_checkpoints(keep_epochs=[best])
         if self.stopped_early:
-            print(f"Early stopping at epoch {epoch}: validation loss did not improve by "
+            print(f"Early stopping at epoch {epoch}: {validation_metric.describe(self.hp)} did "
+                  f"not improve by "
                   f"{self.hp.early_stopping_tolerance} for more than "
                   f"{self.hp.early_stopping_patience} epochs.", flush=True)
 

@@ -67,7 +67,9 @@ def tune(hyperparameters, train, validation, tuning_dir, objective, max_trials=1
         tuning_dir: output folder (see the module docstring).
         objective: SageMaker metric name: `validation:accuracy` (maximised),
             `validation:cross_entropy` or `validation:mean_squared_error`
-            (minimised), or their `test:` versions (needs `test`).
+            (minimised), or their `test:` versions (needs `test`); or a keras_o2v
+            metric (`keras_o2v.tuning.objective`): `validation:mrr`,
+            `validation:hits_at_10`, `validation:retrieval_cross_entropy`, ...
         max_trials: number of trials (failed ones included). For Hyperband,
             KerasTuner's cap on trials; its budget comes from `epochs`.
         strategy: "random", "bayesian" or "hyperband".
@@ -106,8 +108,11 @@ def tune(hyperparameters, train, validation, tuning_dir, objective, max_trials=1
     if not isinstance(max_trials, int) or max_trials < 1:
         raise O2VError(f"max_trials must be a positive integer, got {max_trials!r}")
     budget = "epochs" if strategy == "hyperband" else None
-    space = SearchSpace(dict(hyperparameters), default_ranges=default_ranges, budget=budget)
-    goal.check_output_layer(space.value("output_layer"))
+    hyperparameters = dict(hyperparameters)
+    if goal.is_ranking:
+        hyperparameters.setdefault("ranking_metrics", "True")
+    space = SearchSpace(hyperparameters, default_ranges=default_ranges, budget=budget)
+    goal.check_space(lambda name: _parsed(space, name))
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
 
@@ -181,6 +186,13 @@ def _check_same_search(tuning_dir, settings):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(settings, f, indent=2)
         f.write("\n")
+
+
+def _parsed(space, name):
+    from keras_o2v.hyperparameters import parse_value
+
+    value = space.value(name)
+    return value if value is None else parse_value(name, value)
 
 
 def _validate_channels(space, train, validation, test):

@@ -62,6 +62,7 @@ DEFAULT_RANGES = {
 }
 NOT_TUNABLE = {
     "output_layer": "the objective depends on it; run one search per output_layer",
+    "training_objective": "the metrics depend on it; run one search per training_objective",
 }
 PARENTS = ("enc0_network", "enc1_network", "mlp_layers")
 ALL_NETWORKS = {"hcnn", "bilstm", "pooled_embedding"}
