@@ -20,10 +20,22 @@ def channels(tmp_path_factory):
             "test": write_jsonl(folder / "test.jsonl", group_pairs(2, seed=3))}
 
 
-def test_retrieval_job_says_what_trains_and_learns_the_groups(tmp_path, channels, capsys):
-    hp = hyperparameters(retrieval_negatives="in_batch", epochs="6")
-    result = train(hp, model_dir=tmp_path, seed=0, verbose=0, **channels)
-    out = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def job(tmp_path_factory, channels):
+    """A retrieval job with in-batch negatives, its printed lines and its model_dir."""
+    import contextlib
+    import io
+
+    model_dir = tmp_path_factory.mktemp("job")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        result = train(hyperparameters(retrieval_negatives="in_batch", epochs="6"),
+                       model_dir=model_dir, seed=0, verbose=0, **channels)
+    return result, printed.getvalue(), model_dir
+
+
+def test_retrieval_job_says_what_trains_and_learns_the_groups(job):
+    result, out, tmp_path = job
     assert "360 positive pairs (label > 0) are softmax targets" in out
     assert "2 pairs with label 0 are not softmax targets" in out
     assert ", validation:retrieval_cross_entropy=" in out and ", test:retrieval_cross_entropy=" in out
@@ -41,9 +53,8 @@ def test_retrieval_job_says_what_trains_and_learns_the_groups(tmp_path, channels
     assert same_group[np.arange(len(users))[:, None], top10].mean() > 0.6  # chance: 0.1
 
 
-def test_ranking_metrics_are_reported_and_better_than_chance(tmp_path, channels, capsys):
-    train(hyperparameters(), model_dir=tmp_path, seed=0, verbose=0, **channels)
-    out = capsys.readouterr().out
+def test_ranking_metrics_are_reported_and_better_than_chance(job, channels):
+    _, out, tmp_path = job
     items = {r["in1"][0] for name in ("train", "validation")
              for r in map(json.loads, open(channels[name]))}
     assert (f"Ranking metrics on validation: 120 positive pairs of 60 queries ranked among "
@@ -115,3 +126,24 @@ def test_objectives_name_their_needs():
     with pytest.raises(HyperparameterError, match="training_objective=pair"):
         Objective.from_name("validation:accuracy").check_space(
             {**defaults, "training_objective": "retrieval"}.get)
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
+    """Each replica's in-batch negatives are its own share of the batch; the job learns."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    script = os.path.join(root, "tests", "scripts", "retrieval_on_logical_cpus.py")
+    run = subprocess.run([sys.executable, script, str(tmp_path)], capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = {line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
+             for line in run.stdout.splitlines() if line.startswith(("LOSSES", "RESULT"))}
+    losses = lines["LOSSES"]
+    assert losses["replicas"] == 2
+    assert losses["evaluated"] == pytest.approx(losses["halves"], rel=1e-5)
+    assert losses["whole"] > losses["halves"] + 0.1  # twice the negatives on one device
+    assert lines["RESULT"]["validation:hits_at_10"] > 0.5  # chance: about 0.1
