@@ -28,6 +28,7 @@ _EXPORTS = {
     "TrainingResult": "keras_o2v.training",
     "TuningResult": "keras_o2v.tuning",
     "ValidationReport": "keras_o2v.data",
+    "evaluate_retrieval": "keras_o2v.inference",
     "export_saved_model": "keras_o2v.export",
     "make_dataset": "keras_o2v.data",
     "make_optimizer": "keras_o2v.optimizers",

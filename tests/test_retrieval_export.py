@@ -75,3 +75,20 @@ def test_the_sagemaker_protocol_answers_with_the_similarity(retrieval_export):
     answers = runner.predict_instances(instances)
     np.testing.assert_allclose([a["scores"] for a in answers], predict_scores(model, in0, in1),
                                atol=1e-5)
+
+
+def test_a_pair_model_ranks_the_same_in_memory_and_exported(tmp_path, calibrated_export):
+    """A pair model's export is ranked through serving_default on every (query, candidate) pair."""
+    from keras_o2v import evaluate_retrieval
+    from tests.helpers import write_jsonl
+
+    model, path = calibrated_export
+    in0, in1 = random_pairs(30, seed=7)
+    labels = np.arange(30) % 3 != 0  # labels 0 and 1: auc too
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [
+        {"label": int(y), "in0": a, "in1": b} for y, a, b in zip(labels, in0, in1)])
+    in_memory = evaluate_retrieval(model, pairs)
+    exported = evaluate_retrieval(path, pairs)
+    assert set(in_memory) >= {"hits_at_10", "mrr", "mean_rank", "auc"}
+    for name, value in in_memory.items():
+        assert exported[name] == pytest.approx(value, rel=1e-5), name

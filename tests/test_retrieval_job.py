@@ -55,8 +55,7 @@ def test_retrieval_job_says_what_trains_and_learns_the_groups(job):
 
 def test_ranking_metrics_are_reported_and_better_than_chance(job, channels):
     _, out, tmp_path = job
-    items = {r["in1"][0] for name in ("train", "validation")
-             for r in map(json.loads, open(channels[name]))}
+    items = {r["in1"][0] for path in channels.values() for r in map(json.loads, open(path))}
     assert (f"Ranking metrics on validation: 120 positive pairs of 60 queries ranked among "
             f"{len(items)} candidates (filtered") in out
     metrics = json.loads((tmp_path / "metrics.json").read_text())
@@ -147,3 +146,40 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert losses["evaluated"] == pytest.approx(losses["halves"], rel=1e-5)
     assert losses["whole"] > losses["halves"] + 0.1  # twice the negatives on one device
     assert lines["RESULT"]["validation:hits_at_10"] > 0.5  # chance: about 0.1
+
+
+def test_evaluate_a_model_dir_an_export_and_from_the_command_line(job, channels, tmp_path):
+    """Outside the job, the same channels give the job's test metrics, from any form of the model."""
+    from keras_o2v import evaluate_retrieval, export_saved_model
+    from keras_o2v.cli import main
+
+    result, _, model_dir = job
+    expected = json.loads((model_dir / "metrics.json").read_text())["test"]
+    known = [channels["train"], channels["validation"]]
+    export_base = tmp_path / "export"
+    export_saved_model(result.model, export_base)
+    for model in (model_dir, export_base):
+        got = evaluate_retrieval(model, channels["test"], known=known)
+        assert got["num_pairs"] == 120 and got["num_queries"] == 60
+        for name in ("hits_at_1", "hits_at_10", "hits_at_100", "mrr", "mean_rank"):
+            assert got[name] == pytest.approx(expected[f"test:{name}"], rel=1e-5, abs=1e-6)
+    assert main(["evaluate-retrieval", "--model", str(export_base), "--pairs", channels["test"],
+                 "--known", *known, "--no-filter", "--output", str(tmp_path / "m.json")]) == 0
+    unfiltered = json.loads((tmp_path / "m.json").read_text())
+    assert unfiltered["mean_rank"] > expected["test:mean_rank"]  # known positives rank above
+
+
+def test_embed_one_side_of_a_pairs_channel_to_npy(job, channels, tmp_path):
+    from keras_o2v.cli import main
+    from keras_o2v.neighbors import read_vectors
+
+    result, _, model_dir = job
+    output = tmp_path / "items.npy"
+    assert main(["embed", "--model-dir", str(model_dir), "--pairs", channels["train"],
+                 "--side", "in1", "--output", str(output)]) == 0
+    vectors = read_vectors(str(output))
+    items = [int(i) for i in vectors.ids]
+    assert len(items) == len(set(items)) == len({r["in1"][0] for r in map(json.loads,
+                                                                          open(channels["train"]))})
+    np.testing.assert_allclose(vectors.vectors, result.model.embed(in1=[[i] for i in items]),
+                               atol=1e-6)

@@ -1,6 +1,13 @@
-"""`o2v evaluate-retrieval`: hits@k, mean/median rank and MRR of query embeddings.
+"""`o2v evaluate-retrieval`: retrieval metrics of a model on a pairs channel, or of vectors.
 
-Each query has one true item in the base set. Say which, either
+With `--model` and `--pairs`: each positive pair's in1 is ranked among the candidate
+in1 objects for its in0 query, by the model (a training `model_dir`, a `.keras` file,
+or a SavedModel export): filtered ranking over `--known` channels, realistic ranks for
+ties, `hits_at_1|10|100`, `mrr`, `mean_rank` and `auc` (see
+`keras_o2v.evaluate_retrieval`).
+
+With `--queries` and `--base` (vectors files): each query has one true item in the
+base set. Say which, either
   - with a field in each query record (default `"truth"`) holding the base
     item's id: `{"id": "q1", "embedding": [...], "truth": "doc7"}`, or
   - with `--paired`: query i's true item is base item i (both files hold the
@@ -11,6 +18,9 @@ SageMaker's document-embedding example). Metrics are printed as `name=value`
 lines and optionally written as JSON.
 
 Example:
+    $ o2v evaluate-retrieval --model out/ --pairs test.jsonl --known train.jsonl val.jsonl
+    hits_at_1=0.21
+    ...
     $ o2v evaluate-retrieval --queries left.jsonl --base right.jsonl --paired
     hits@1=0.41
     ...
@@ -26,12 +36,26 @@ from keras_o2v.neighbors.retrieval import metrics_from_ranks
 from keras_o2v.neighbors.vector_files import read_vectors
 
 COMMAND = "evaluate-retrieval"
-HELP = "Retrieval metrics (hits@k, mean/median rank, MRR) of query vectors against a base set."
+HELP = ("Retrieval metrics (hits@k, MRR, mean rank) of a model on a pairs channel, or of "
+        "query vectors against a base set.")
 
 
 def add_arguments(parser):
-    parser.add_argument("--queries", required=True, help="query vectors (JSON Lines or .npy)")
-    parser.add_argument("--base", required=True, help="base vectors (JSON Lines or .npy)")
+    model = parser.add_argument_group("a model on a pairs channel")
+    model.add_argument("--model", help="model_dir, .keras file, SavedModel version or base path")
+    model.add_argument("--pairs", nargs="+", help="pairs channel to rank (files or folders)")
+    model.add_argument("--known", nargs="*", default=[],
+                       help="channels whose positives are filtered out and whose in1 objects "
+                            "are candidates (e.g. train and validation)")
+    model.add_argument("--candidates",
+                       help="JSON Lines whose lines' in1 lists are the candidates (instead of "
+                            "the known channels' in1 objects)")
+    model.add_argument("--max-candidates", type=int,
+                       help="candidates at most (default: the model's ranking_max_candidates)")
+    model.add_argument("--no-filter", action="store_true",
+                       help="keep other known positives of a query among its candidates")
+    parser.add_argument("--queries", help="query vectors (JSON Lines or .npy)")
+    parser.add_argument("--base", help="base vectors (JSON Lines or .npy)")
     truth = parser.add_mutually_exclusive_group()
     truth.add_argument("--truth-field", default="truth",
                        help="query-record key holding the true base id (default 'truth')")
@@ -39,16 +63,25 @@ def add_arguments(parser):
                        help="query i's true item is base item i")
     parser.add_argument("--metric", choices=METRICS, default="cosine",
                         help="ranking metric (default cosine)")
-    parser.add_argument("--ks", default="1,5,10", help="comma-separated k for hits@k")
+    parser.add_argument("--ks", help="comma-separated k for hits@k (default 1,10,100 with "
+                                     "--model, 1,5,10 with vectors)")
     parser.add_argument("--batch-size", type=int, default=1024, help="queries per block")
     parser.add_argument("--output", help="also write the metrics to this JSON file")
 
 
 def run(args):
+    by_model = args.model is not None or args.pairs is not None
+    if by_model and (args.model is None or args.pairs is None):
+        raise SystemExit("o2v evaluate-retrieval: --model and --pairs go together")
+    if not by_model and (args.queries is None or args.base is None):
+        raise SystemExit("o2v evaluate-retrieval: give --model and --pairs, or --queries and --base")
     try:
-        ks = [int(k) for k in args.ks.split(",") if k.strip()]
+        ks = [int(k) for k in (args.ks or ("1,10,100" if by_model else "1,5,10")).split(",")
+              if k.strip()]
     except ValueError:
         raise SystemExit(f"o2v evaluate-retrieval: bad --ks {args.ks!r}") from None
+    if by_model:
+        return _write(args, _evaluate_model(args, ks))
     base = read_vectors(args.base)
     fields = () if args.paired else (args.truth_field,)
     queries = read_vectors(args.queries, dim=base.vectors.shape[1], fields=fields)
@@ -57,7 +90,43 @@ def run(args):
     else:
         truth = _field_truth(args, queries, base)
     ranks = retrieval_ranks(queries.vectors, base.vectors, truth, args.metric, args.batch_size)
-    metrics = metrics_from_ranks(ranks, ks)
+    return _write(args, metrics_from_ranks(ranks, ks))
+
+
+def _evaluate_model(args, ks):
+    from keras_o2v.inference.runtime.retrieval_evaluation import evaluate_retrieval
+
+    candidates = _read_candidates(args.candidates) if args.candidates else None
+    return evaluate_retrieval(args.model, args.pairs, known=args.known, candidates=candidates,
+                              max_candidates=args.max_candidates, filtered=not args.no_filter,
+                              ks=ks, batch_size=args.batch_size)
+
+
+def _read_candidates(path):
+    from keras_o2v.data.ragged_rows import pad_sequences
+
+    objects, problems = [], []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                problems.append((path, number, f"malformed JSON: {error}"))
+                continue
+            ids = record.get("in1") if isinstance(record, dict) else None
+            if not isinstance(ids, list) or not ids or not all(
+                    isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in ids):
+                problems.append((path, number, "expected {\"in1\": [non-negative int ids]}"))
+                continue
+            objects.append(ids)
+    if problems or not objects:
+        raise DataError(problems or [(path, 0, "no candidates")])
+    return pad_sequences(objects)
+
+
+def _write(args, metrics):
     for name, value in metrics.items():
         print(f"{name}={value:.6g}" if isinstance(value, float) else f"{name}={value}")
     if args.output:

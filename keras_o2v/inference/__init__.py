@@ -2,8 +2,8 @@
 
 - `keras_o2v.inference.protocol`: wire formats (parsing, validation, padding, answers);
   NumPy only, so clients import it without TensorFlow.
-- `keras_o2v.inference.runtime`: `SavedModelRunner`, batch transform, `embed_file`
-  (TensorFlow / Keras).
+- `keras_o2v.inference.runtime`: `SavedModelRunner`, batch transform, `embed_file`,
+  `embed_pairs`, `evaluate_retrieval` (TensorFlow / Keras).
 
 Every name of both is also available here, imported on first use.
 
@@ -20,7 +20,8 @@ _PROTOCOL = ("InferenceError", "Instance", "SignatureBatch", "TensorSpec", "asse
              "from_tfserving_responses", "parse_instance", "parse_instances",
              "parse_predict_request", "plan_batches", "preferred_mode", "to_tfserving_request",
              "to_tfserving_requests")
-_RUNTIME = ("BatchTransformError", "SavedModelRunner", "batch_transform", "embed_file")
+_RUNTIME = ("BatchTransformError", "SavedModelRunner", "batch_transform", "embed_file",
+            "embed_pairs", "evaluate_retrieval")
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "protocol": "keras_o2v.inference.protocol",

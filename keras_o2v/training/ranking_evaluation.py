@@ -3,11 +3,12 @@
 For an evaluated channel (validation, test, or any pairs file):
 
 - queries are the distinct `in0` objects of its positive pairs (`label > 0`);
-- candidates are the channel's distinct `in1` objects (all of them), and those of
-  the `known` channels (the train channel in a job) up to `max_candidates` in all:
-  when there are more, every one of the channel's own objects stays and a uniform
-  sample of the others (seeded, the same at every epoch) fills up to
-  `max_candidates`; a given `candidates` set replaces the known channels' objects;
+- candidates are the distinct `in1` objects of the channel (all of them) and of
+  every other channel given (in a job: train, validation and test), up to
+  `max_candidates` in all: when there are more, every one of the channel's own
+  objects stays and a uniform sample of the others (seeded, the same at every
+  epoch) fills up to `max_candidates`; a given `candidates` set replaces the other
+  channels' objects;
 - filtered ranking (Bordes et al., 2013): the other known positives of the same
   query (in the channel and in every `known` channel) are left out of its
   candidates; `filtered=False` leaves only the true pair itself out;
@@ -28,8 +29,8 @@ Example:
 
 import numpy as np
 
-from keras_o2v.data.object_keys import object_keys
-from keras_o2v.data.ragged_rows import pad_rows, take_rows
+from keras_o2v.data.distinct_objects import DistinctObjects
+from keras_o2v.data.object_keys import object_keys, padded_object_keys
 from keras_o2v.data.records import iter_chunks
 from keras_o2v.errors import DataError
 from keras_o2v.metric_names import RANKING_KS
@@ -45,46 +46,22 @@ DEFAULT_SEED = 0
 BLOCK_ELEMENTS = 2**22
 
 
-class _Objects:
-    """Distinct objects of one side, first appearance first, with their padded ids."""
-
-    def __init__(self):
-        self._chunks = []
-
-    def add(self, values, lengths, keys):
-        unique, first = np.unique(keys, return_index=True)
-        first = np.sort(first)
-        picked = take_rows(values, lengths, first)
-        self._chunks.append((keys[first], picked))
-
-    def finish(self):
-        """`(keys [n], ids [n, width])`, each object once."""
-        if not self._chunks:
-            return np.zeros(0, np.int64), np.zeros((0, 1), np.int64)
-        keys = np.concatenate([k for k, _ in self._chunks])
-        values = np.concatenate([v for _, (v, _) in self._chunks])
-        lengths = np.concatenate([n for _, (_, n) in self._chunks])
-        _, first = np.unique(keys, return_index=True)
-        first = np.sort(first)
-        values, lengths = take_rows(values, lengths, first)
-        return keys[first], pad_rows(values, lengths)
-
-
 class _Channel:
     """The keys, labels and distinct objects of one channel, read once."""
 
     def __init__(self, channel, hp):
         self.channel = channel
         keys0, keys1, labels = [], [], []
-        self.objects0, self.objects1 = _Objects(), _Objects()
+        objects0, objects1 = DistinctObjects(), DistinctObjects()
         for chunk in iter_chunks(channel, hp):
             k0 = object_keys(chunk.in0_values, chunk.in0_lengths)
             k1 = object_keys(chunk.in1_values, chunk.in1_lengths)
             keys0.append(k0)
             keys1.append(k1)
             labels.append(np.asarray(chunk.labels).reshape(-1))
-            self.objects0.add(chunk.in0_values, chunk.in0_lengths, k0)
-            self.objects1.add(chunk.in1_values, chunk.in1_lengths, k1)
+            objects0.add(chunk.in0_values, chunk.in0_lengths, k0)
+            objects1.add(chunk.in1_values, chunk.in1_lengths, k1)
+        self.objects0, self.objects1 = objects0.finish(), objects1.finish()
         self.keys0 = np.concatenate(keys0) if keys0 else np.zeros(0, np.int64)
         self.keys1 = np.concatenate(keys1) if keys1 else np.zeros(0, np.int64)
         self.labels = np.concatenate(labels) if labels else np.zeros(0)
@@ -98,7 +75,7 @@ class _KnownChannel:
     """The positive pairs (of some queries) and the in1 objects of a channel used for filtering."""
 
     def __init__(self, channel, hp, query_keys):
-        pairs0, pairs1, objects = [], [], _Objects()
+        pairs0, pairs1, objects = [], [], DistinctObjects()
         for chunk in iter_chunks(channel, hp):
             k0 = object_keys(chunk.in0_values, chunk.in0_lengths)
             k1 = object_keys(chunk.in1_values, chunk.in1_lengths)
@@ -121,7 +98,7 @@ def build_ranking_tasks(hyperparameters, channels, known=(), candidates=None,
         known: other channels (e.g. the train channel) whose positives are filtered
             out and whose in1 objects are candidates.
         candidates: optional padded int ids `[n, width]` of the candidate in1
-            objects, in place of the known channels' objects.
+            objects, in place of the other channels' objects.
         max_candidates: at most this many candidates (default
             `ranking_max_candidates`); the channel's own objects always stay.
         filtered: leave the other known positives of a query out of its candidates.
@@ -142,14 +119,15 @@ def build_ranking_tasks(hyperparameters, channels, known=(), candidates=None,
     if candidates is not None:
         ids = np.asarray(candidates, np.int64)
         ids = ids[:, :hp.encoder(1).max_seq_len] if ids.ndim == 2 else ids[:, None]
-        from keras_o2v.data.object_keys import padded_object_keys
-
         extra = [(padded_object_keys(ids), ids)]
-    else:
-        extra = [c.objects1 for c in others]
-    return {name: RankingTask(name, channel, extra, (known0, known1) if filtered else None,
-                              max_candidates, seed, ks)
-            for name, channel in read.items()}
+    tasks = {}
+    for name, channel in read.items():
+        if candidates is None:
+            extra = [c.objects1 for c in others] + [
+                other.objects1 for other_name, other in read.items() if other_name != name]
+        tasks[name] = RankingTask(name, channel, extra, (known0, known1) if filtered else None,
+                                  max_candidates, seed, ks)
+    return tasks
 
 
 class RankingTask:
@@ -168,8 +146,8 @@ class RankingTask:
         self.name = name
         self.ks = tuple(ks)
         self.filtered = known_pairs is not None
-        keys0, self.query_ids = channel.objects0.finish()
-        own_keys, own_ids = channel.objects1.finish()
+        keys0, self.query_ids = channel.objects0
+        own_keys, own_ids = channel.objects1
         cand_keys, cand_ids = _candidates(own_keys, own_ids, extra_objects, max_candidates, seed)
         self.candidate_ids = cand_ids
         self.num_own_candidates = len(own_keys)
@@ -328,8 +306,8 @@ def _index(table_keys, keys):
 def job_ranking_tasks(hp, train, validation, test, printer=print):
     """The ranking tasks of a training job (validation and test), when it reports them.
 
-    Candidates are each channel's in1 objects plus the train channel's; the known
-    positives of train, validation and test are filtered out. Prints what is ranked.
+    Candidates are the in1 objects of train, validation and test; the known
+    positives of all three are filtered out. Prints what is ranked.
 
     Returns:
         `{"validation": RankingTask, "test": RankingTask}` (those channels given), or
