@@ -35,8 +35,8 @@ embeddings and trains by softmax over candidates, configured by the `retrieval_*
 values, which are errors under `training_objective=pair` (SageMaker's pair
 classifier or regressor, the default). `early_stopping_metric` picks the
 validation metric of SageMaker's early-stopping rule and of the kept epoch;
-`ranking_metrics` and `ranking_max_candidates` control the ranking metrics of
-the validation and test channels; `calibration_base_rate` corrects the pair
+`ranking_metrics`, `ranking_max_candidates` and `ranking_filtered` control the
+ranking metrics of the validation and test channels; `calibration_base_rate` corrects the pair
 classifier's probabilities for its training prior.
 
 `token_embedding_storage_type=row_sparse` allows only `optimizer` adam,
@@ -87,7 +87,7 @@ RETRIEVAL_ONLY = ("retrieval_similarity", "retrieval_temperature", "retrieval_ne
 # keras_o2v's own hyperparameters, beyond SageMaker's (defaults on the dataclass).
 EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling", "training_objective",
               *RETRIEVAL_ONLY, "early_stopping_metric", "ranking_metrics",
-              "ranking_max_candidates", "calibration_base_rate")
+              "ranking_max_candidates", "ranking_filtered", "calibration_base_rate")
 
 # Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
 _ENCODER_FIELDS = {
@@ -124,6 +124,7 @@ _GLOBAL_FIELDS = {
     "num_classes": ("int", (2, 30)),
     "optimizer": ("choice", OPTIMIZERS),
     "output_layer": ("choice", OUTPUT_LAYERS),
+    "ranking_filtered": ("bool", None),
     "ranking_max_candidates": ("int", (2, 10_000_000)),
     "ranking_metrics": ("bool_or_auto", None),
     "retrieval_logq_correction": ("bool", None),
@@ -244,6 +245,7 @@ class Hyperparameters:
     num_classes: int = 2
     optimizer: str = "adam"
     output_layer: str = "softmax"
+    ranking_filtered: bool = True
     ranking_max_candidates: int = 10_000
     ranking_metrics: Union[str, bool] = "auto"
     retrieval_logq_correction: bool = True

@@ -6,7 +6,7 @@ TensorFlow, so clients can import it.
 
 | signature | inputs | outputs |
 |---|---|---|
-| `serving_default` | `in0`, `in1` | `scores` `[batch, num_classes]` (or `[batch, 1]`) |
+| `serving_default` | `in0`, `in1` | `scores` `[batch, num_classes]` (or `[batch, 1]`: regression, or the similarity of `training_objective=retrieval`) |
 | `embed_in0` | `in0` | `embeddings` `[batch, d]` (enc0) |
 | `embed_in1` | `in1` | `embeddings` `[batch, d]` (enc1) |
 | `top_k` (with candidates) | `in0`, `k` | `ids` `[batch, max k]` int64, `scores` `[batch, max k]` |

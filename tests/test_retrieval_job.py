@@ -183,3 +183,18 @@ def test_embed_one_side_of_a_pairs_channel_to_npy(job, channels, tmp_path):
                                                                           open(channels["train"]))})
     np.testing.assert_allclose(vectors.vectors, result.model.embed(in1=[[i] for i in items]),
                                atol=1e-6)
+
+
+def test_a_retrieval_search_space_leaves_the_pair_head_out():
+    from keras_o2v import HyperparameterError
+    from keras_o2v.tuning.search_space import SearchSpace
+
+    space = SearchSpace(hyperparameters(), default_ranges=True)
+    assert not {"mlp_layers", "mlp_dim", "mlp_activation", "comparator_list"} & set(space.ranges)
+    assert "optimizer" in space.ranges and "dropout" in space.ranges
+    with pytest.raises(HyperparameterError, match="mlp_dim=.* does not apply with "
+                                                  "training_objective=retrieval"):
+        SearchSpace(hyperparameters(mlp_dim="16:64"), default_ranges=False)
+    with pytest.raises(HyperparameterError, match="does not apply with training_objective=pair"):
+        SearchSpace({**hyperparameters(training_objective="pair"),
+                     "retrieval_temperature": "0.01:1:log"}, default_ranges=False)

@@ -69,7 +69,10 @@ def export_saved_model(model, base_path, version=None, overwrite=False, warmup=T
     negative or out-of-vocabulary ids fail with INVALID_ARGUMENT):
 
     - `serving_default`: `in0`, `in1` -> `scores` `[batch, num_classes]`
-      probabilities (or `[batch, 1]` for regression);
+      probabilities (or `[batch, 1]` for regression; for `training_objective=retrieval`
+      `[batch, 1]`, the similarity of the two embeddings, cosine or dot as
+      `retrieval_similarity` says, without the training temperature; with
+      `calibration_base_rate` the calibrated probabilities);
     - `embed_in0`: `in0` -> `embeddings`; `embed_in1`: `in1` -> `embeddings`.
 
     With `candidates`, two more: `top_k` (`in0`, `k`) and `top_k_excluding`

@@ -174,7 +174,7 @@ class RankingTask:
     def describe(self):
         """One line saying what is ranked among what."""
         how = "filtered: other known positives of a query left out" if self.filtered \
-            else "unfiltered"
+            else "unfiltered: other known positives of a query are candidates too"
         return (f"{self.name}: {self.num_positives} positive pairs of {self.num_queries} queries "
                 f"ranked among {self.num_candidates} candidates ({how}; realistic ranks for ties)")
 
@@ -307,7 +307,9 @@ def job_ranking_tasks(hp, train, validation, test, printer=print):
     """The ranking tasks of a training job (validation and test), when it reports them.
 
     Candidates are the in1 objects of train, validation and test; the known
-    positives of all three are filtered out. Prints what is ranked.
+    positives of all three are filtered out (unless `ranking_filtered=False`, then
+    only the true pair itself is: TensorFlow Recommenders' `FactorizedTopK`, where a
+    query's training positives compete with the pair ranked). Prints what is ranked.
 
     Returns:
         `{"validation": RankingTask, "test": RankingTask}` (those channels given), or
@@ -317,7 +319,7 @@ def job_ranking_tasks(hp, train, validation, test, printer=print):
                 if channel is not None}
     if not hp.reports_ranking_metrics or not channels:
         return {}
-    tasks = build_ranking_tasks(hp, channels, known=[train])
+    tasks = build_ranking_tasks(hp, channels, known=[train], filtered=hp.ranking_filtered)
     for task in tasks.values():
         printer(f"Ranking metrics on {task.describe()}.", flush=True)
     return tasks

@@ -142,7 +142,7 @@ def _parse_interval(name, text, kind, allowed):
             f"low:high or low:high:log with {bounds}"
         )
 
-    if kind not in ("int", "float", "layers"):
+    if kind not in ("int", "float", "float_or_auto", "layers"):
         raise HyperparameterError(
             f"Invalid range {text!r} for hyperparameter '{name}': it takes "
             f"{describe_allowed(name)}, so give choices as a,b,c, not a low:high range"
@@ -153,7 +153,7 @@ def _parse_interval(name, text, kind, allowed):
     scale = parts[2].lower() if len(parts) == 3 else "linear"
     if scale not in SCALES:
         raise bad(f"unknown scale {parts[2]!r} (use linear or log)")
-    integer = kind != "float"
+    integer = kind not in ("float", "float_or_auto")
     bounds = []
     for part in parts[:2]:
         try:
@@ -188,7 +188,7 @@ def _parse_choices(name, text, separator, kind):
             raise HyperparameterError(f"In choices {text!r}: {error}") from None
     if kind == "comparators":
         values = [", ".join(value) for value in values]
-    elif kind == "layers" and "auto" in values:
+    elif kind in ("layers", "float_or_auto", "bool_or_auto") and "auto" in values:
         values = [str(value) for value in values]
     if len(set(values)) != len(values):
         raise HyperparameterError(

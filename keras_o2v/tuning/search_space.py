@@ -22,6 +22,9 @@ the model ignores):
   default ranges of `enc1_*` are left out; an explicit network for enc1 brings
   them in (`enc1_token_embedding_dim` only for `hcnn`/`bilstm`, see above).
 - `mlp_dim` and `mlp_activation` are tuned only where `mlp_layers > 0`.
+- With `training_objective=retrieval` (a keras_o2v extension, fixed for a search)
+  the pair head's `comparator_list`, `mlp_*` and `negative_sampling_rate` are not
+  used and not tuned; the `retrieval_*` hyperparameters are tuned only there.
 When the network (or `mlp_layers`) is fixed, a parameter that never applies
 is left out of the space (a range the user gave for it is an error); when it
 is itself tuned, the parameter is put under a KerasTuner `conditional_scope`:
@@ -65,6 +68,9 @@ NOT_TUNABLE = {
     "training_objective": "the metrics depend on it; run one search per training_objective",
 }
 PARENTS = ("enc0_network", "enc1_network", "mlp_layers")
+# Hyperparameters of the pair model's head, unused by training_objective=retrieval.
+PAIR_HEAD = ("comparator_list", "mlp_layers", "mlp_dim", "mlp_activation",
+             "negative_sampling_rate")
 ALL_NETWORKS = {"hcnn", "bilstm", "pooled_embedding"}
 SIZED = {"hcnn", "bilstm"}
 # per-encoder suffix -> the networks of that encoder it applies to
@@ -178,6 +184,13 @@ class SearchSpace:
 
     # === Conditions ===
     def _condition_of(self, name, user_given):
+        retrieval = self.value("training_objective") == "retrieval"
+        if (name in PAIR_HEAD and retrieval) or (name.startswith("retrieval_") and not retrieval):
+            if user_given:
+                raise HyperparameterError(
+                    f"{name}={self.ranges[name]} does not apply with training_objective="
+                    f"{self.value('training_objective')}")
+            return NEVER
         if name == "enc_dim":
             condition = self._network_condition(0, SIZED, user_given)
             if condition == NEVER and user_given:
