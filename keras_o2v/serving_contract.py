@@ -6,7 +6,7 @@ TensorFlow, so clients can import it.
 
 | signature | inputs | outputs |
 |---|---|---|
-| `serving_default` | `in0`, `in1` | `scores` `[batch, num_classes]` (or `[batch, 1]`: regression, or the similarity of `training_objective=retrieval`) |
+| `serving_default` | `in0`, `in1` | `scores` `[batch, num_classes]` (or `[batch, 1]`) |
 | `embed_in0` | `in0` | `embeddings` `[batch, d]` (enc0) |
 | `embed_in1` | `in1` | `embeddings` `[batch, d]` (enc1) |
 | `top_k` (with candidates) | `in0`, `k` | `ids` `[batch, max k]` int64, `scores` `[batch, max k]` |
@@ -17,6 +17,9 @@ TensorFlow, so clients can import it.
 candidate ids right-padded with `NO_CANDIDATE`. A result slot without a candidate
 (past a row's k, or when exclusions leave fewer than k) holds id `NO_CANDIDATE`
 and score `NO_SCORE`.
+
+`scores` is `[batch, 1]` for a regression model, and for `training_objective=retrieval`
+(the similarity of the two embeddings).
 
 Example:
 >>> SIGNATURE_INPUTS[embed_signature(1)], OUTPUT_KEYS[embed_signature(1)]
