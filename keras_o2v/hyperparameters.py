@@ -73,10 +73,12 @@ IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_o
 TRAINING_OBJECTIVES = ("pair", "retrieval")
 SIMILARITIES = ("cosine", "dot")
 RETRIEVAL_NEGATIVES = ("auto", "full", "in_batch", "sampled")
-# `retrieval_temperature=auto`: cosine lies in [-1, 1] and needs a sharp softmax
-# (0.05 is sentence-transformers' MultipleNegativesRankingLoss scale of 20); a dot
-# product is unbounded and learns its own scale (TensorFlow Recommenders' default of 1).
-AUTO_TEMPERATURE = {"cosine": 0.05, "dot": 1.0}
+# `retrieval_temperature=auto`: cosine lies in [-1, 1], so its logits need a scale;
+# 0.3 ranked best (with 0.5) among 0.05, 0.1, 0.2, 0.3, 0.5, 0.7 and 1.0 on a MovieLens
+# 100k validation split (benchmarks/movielens_retrieval_check.py): lower ones let the
+# softmax memorise the train pairs (text-embedding trainers often use 0.05; tune it).
+# A dot product is unbounded and learns its own scale (TensorFlow Recommenders' 1).
+AUTO_TEMPERATURE = {"cosine": 0.3, "dot": 1.0}
 # `retrieval_negatives=auto` uses the full softmax for a single-token in1 with at
 # most this many ids; in-batch negatives otherwise.
 AUTO_FULL_SOFTMAX_MAX_VOCAB = 20_000

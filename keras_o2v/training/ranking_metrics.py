@@ -87,5 +87,7 @@ def pair_auc(scores, labels):
 
 
 def _nan_lowest(values):
-    values = np.asarray(values, np.float64)
-    return np.where(np.isnan(values), -np.inf, values)
+    values = np.asarray(values)
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
+    return np.where(np.isnan(values), values.dtype.type(-np.inf), values)

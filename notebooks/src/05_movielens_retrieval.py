@@ -86,7 +86,7 @@ print({name: len(records) for name, records in
 
 Two 64-d pooled embeddings (one token each side). `training_objective=retrieval`
 replaces SageMaker's comparator and MLP by the cosine similarity of the two
-embeddings (divided by a temperature, 0.05 by default, during training). With a
+embeddings (divided by a temperature, 0.3 by default, during training). With a
 one-token `in1` from a small vocabulary, `retrieval_negatives=auto` trains a full
 softmax over every movie; larger catalogues use in-batch negatives with
 accidental-hit masking and the logQ correction. `early_stopping_metric` makes
