@@ -198,30 +198,3 @@ def test_a_retrieval_search_space_leaves_the_pair_head_out():
     with pytest.raises(HyperparameterError, match="does not apply with training_objective=pair"):
         SearchSpace({**hyperparameters(training_objective="pair"),
                      "retrieval_temperature": "0.01:1:log"}, default_ranges=False)
-
-
-def test_an_interrupted_retrieval_job_resumes_with_its_frequencies_and_metric(tmp_path, channels,
-                                                                              monkeypatch):
-    from keras_o2v.training import job as job_module
-
-    original = job_module._EpochEnd.on_epoch_end
-
-    def interrupted(self, epoch, logs=None):
-        original(self, epoch, logs)
-        if epoch == 0:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(job_module._EpochEnd, "on_epoch_end", interrupted)
-    hp = hyperparameters(retrieval_negatives="in_batch", epochs="2",
-                         early_stopping_metric="validation:hits_at_10")
-    with pytest.raises(KeyboardInterrupt):
-        train(hp, model_dir=tmp_path, seed=0, verbose=0, **channels)
-    monkeypatch.undo()
-    result = train(hp, model_dir=tmp_path, seed=0, verbose=0, **channels)
-    assert [e["epoch"] for e in result.history] == [0, 1]
-    assert all("validation:hits_at_10" in e for e in result.history)
-    state = json.loads((tmp_path / "checkpoints" / "state.json").read_text())
-    assert state["early_stopping"]["direction"] == "max"
-    counts = np.asarray(result.model.candidate_frequencies.counts)
-    train_items = [json.loads(line)["in1"][0] for line in open(channels["train"])]
-    np.testing.assert_array_equal(counts, np.bincount(train_items, minlength=ITEMS + 1))

@@ -149,3 +149,22 @@ def test_fit_without_adapt_says_what_is_missing():
     data = tf.data.Dataset.from_tensor_slices(({"in0": [[1]], "in1": [[2]]}, [1])).batch(1)
     with pytest.raises(O2VError, match="call model.adapt"):
         model.fit(data, verbose=0)
+
+
+def test_a_saved_retrieval_model_keeps_its_frequencies_and_compiles_again(tmp_path):
+    """What a resumed job and a loaded model rely on: counts are weights, compile is automatic."""
+    import keras
+
+    model = _model(retrieval_negatives="in_batch")
+    data = tf.data.Dataset.from_tensor_slices(
+        ({"in0": [[1, 2, 0], [3, 0, 0]], "in1": [[4, 0, 0], [4, 5, 0]]}, [1, 1])).batch(2)
+    model.adapt(data)
+    model.compile()
+    model.fit(data, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_array_equal(loaded.candidate_frequencies.counts.numpy(),
+                                  model.candidate_frequencies.counts.numpy())
+    assert [m.name for m in loaded.metrics] == ["loss", "retrieval_cross_entropy"]
+    assert loaded.evaluate(data, verbose=0, return_dict=True)["loss"] == pytest.approx(
+        model.evaluate(data, verbose=0, return_dict=True)["loss"], rel=1e-6)

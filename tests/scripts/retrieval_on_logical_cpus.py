@@ -28,7 +28,7 @@ train = write_jsonl(os.path.join(work, "train.jsonl"), group_pairs(6, seed=1))
 validation = write_jsonl(os.path.join(work, "validation.jsonl"), group_pairs(2, seed=2))
 strategy = tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
 hp = keras_o2v.Hyperparameters.from_dict(hyperparameters(
-    retrieval_negatives="in_batch", epochs="3", learning_rate="0.05"))
+    retrieval_negatives="in_batch", epochs="1", learning_rate="0.05"))
 
 keras.utils.set_random_seed(0)
 with strategy.scope():
