@@ -495,10 +495,13 @@ def _check_retrieval(hp):
             "retrieval_negatives=sampled needs retrieval_sampled_negatives >= 1 (the "
             "number of candidates drawn per batch).")
     if hp.retrieval_sampled_negatives and hp.negatives == "full":
+        chosen = "retrieval_negatives=full" if hp.retrieval_negatives == "full" else (
+            "retrieval_negatives=auto, which chose full (a one-token in1 with at most "
+            f"{AUTO_FULL_SOFTMAX_MAX_VOCAB} ids)")
         raise HyperparameterError(
             f"retrieval_sampled_negatives={hp.retrieval_sampled_negatives} has no use with "
-            "retrieval_negatives=full (every in1 id is already a candidate). Set it to 0, "
-            "or retrieval_negatives=in_batch.")
+            f"{chosen}: every in1 id is already a candidate. Set it to 0, or "
+            "retrieval_negatives=in_batch.")
     if hp.retrieval_sampled_negatives and not hp.single_token_in1:
         raise HyperparameterError(
             f"retrieval_sampled_negatives={hp.retrieval_sampled_negatives} draws in1 ids from "

@@ -1,5 +1,7 @@
 """Retrieval mode with every encoder, tied tables, row_sparse storage and frozen pretrained vectors."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -8,9 +10,19 @@ import tensorflow as tf
 from keras_o2v import Hyperparameters, Object2Vec
 from keras_o2v.optimizers.lazy import LazyAdagrad
 from keras_o2v.pretrained import initialise_token_tables
-from tests.test_pretrained_tables import VECTORS, write_auxiliary
 
 USED = np.arange(1, 13)  # ids 13..19 never occur in the data
+VECTORS = {i: np.random.default_rng(i).normal(size=4).round(6) for i in (1, 2, 3, 5, 8)}
+
+
+def write_auxiliary(folder):
+    """vocab.json (token "tN" -> id N) and a GloVe text file with `VECTORS`."""
+    folder.mkdir()
+    vocab = {"<pad>": 0, **{f"t{i}": i for i in range(1, 20)}}
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "glove.txt").write_text("".join(
+        f"t{i} " + " ".join(f"{x:.6f}" for x in vector) + "\n" for i, vector in VECTORS.items()))
+    return str(folder)
 
 
 def data(seed=0, n=64, length=3):
@@ -72,7 +84,7 @@ def test_row_sparse_updates_only_the_rows_of_the_batch():
 
 
 def test_frozen_pretrained_vectors_stay_fixed(tmp_path):
-    auxiliary = write_auxiliary(tmp_path / "aux", VECTORS)
+    auxiliary = write_auxiliary(tmp_path / "aux")
     hp = Hyperparameters(**{**BASE, "enc0_token_embedding_dim": 4}, enc0_network="pooled_embedding",
                          enc0_vocab_file="vocab.json",
                          enc0_pretrained_embedding_file="glove.txt", retrieval_negatives="in_batch")

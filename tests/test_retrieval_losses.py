@@ -168,3 +168,30 @@ def test_a_saved_retrieval_model_keeps_its_frequencies_and_compiles_again(tmp_pa
     assert [m.name for m in loaded.metrics] == ["loss", "retrieval_cross_entropy"]
     assert loaded.evaluate(data, verbose=0, return_dict=True)["loss"] == pytest.approx(
         model.evaluate(data, verbose=0, return_dict=True)["loss"], rel=1e-6)
+
+
+def test_retrieval_hyperparameters_explain_their_conflicts():
+    from keras_o2v import HyperparameterError
+
+    base = dict(enc0_max_seq_len=1, enc0_vocab_size=50, enc0_network="pooled_embedding")
+    with pytest.raises(HyperparameterError, match="retrieval_similarity=dot applies only to "
+                                                  "training_objective=retrieval"):
+        Hyperparameters(**base, retrieval_similarity="dot")
+    with pytest.raises(HyperparameterError, match="auto, which chose full"):
+        Hyperparameters(**base, training_objective="retrieval", retrieval_sampled_negatives=5)
+    with pytest.raises(HyperparameterError, match="enc1_max_seq_len=5"):
+        Hyperparameters(**base, enc1_max_seq_len=5, training_objective="retrieval",
+                        retrieval_negatives="full")
+    with pytest.raises(HyperparameterError, match="negative_sampling_rate=3 makes label-0 pairs"):
+        Hyperparameters(**base, training_objective="retrieval", negative_sampling_rate=3)
+    with pytest.raises(HyperparameterError, match="num_classes=3"):
+        Hyperparameters(**base, training_objective="retrieval", num_classes=3)
+    with pytest.raises(HyperparameterError, match="calibration_base_rate=0.2 corrects"):
+        Hyperparameters(**base, training_objective="retrieval", calibration_base_rate=0.2)
+    with pytest.raises(HyperparameterError, match="early_stopping_metric=validation:accuracy is "
+                                                  "reported only with training_objective=pair"):
+        Hyperparameters(**base, training_objective="retrieval",
+                        early_stopping_metric="validation:accuracy")
+    hp = Hyperparameters(**base, early_stopping_metric="validation:auc")
+    assert hp.reports_ranking_metrics and not Hyperparameters(**base).reports_ranking_metrics
+    assert "early_stopping_metric" in hp.to_dict() and "ranking_metrics" not in hp.to_dict()
