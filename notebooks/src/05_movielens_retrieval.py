@@ -15,8 +15,9 @@ best `validation:hits_at_10`. We then score the test split as TensorFlow Recomme
 does (top-k accuracy among all movies), export a SavedModel, start `o2v serve`, and
 ask the server for a user's top 10.
 
-**How long it takes.** At full size (72,000 training ratings, up to 10 epochs) a few
-minutes on 2 CPU cores; the last cell prints the time of your run.
+**How long it takes.** At full size (72,000 training ratings, up to 10 epochs) about a
+minute: our run took 47 s on 2 CPU cores shared with other jobs; the last cell prints
+the time of your run.
 `O2V_NOTEBOOK_SIZE=small` (what the test suite runs: 4,000 training ratings, 1 epoch)
 takes well under a minute and its numbers are not meaningful.
 """
