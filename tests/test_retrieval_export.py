@@ -92,3 +92,20 @@ def test_a_pair_model_ranks_the_same_in_memory_and_exported(tmp_path, calibrated
     assert set(in_memory) >= {"hits_at_10", "mrr", "mean_rank", "auc"}
     for name, value in in_memory.items():
         assert exported[name] == pytest.approx(value, rel=1e-5), name
+
+
+def test_top_k_of_a_retrieval_export_ranks_by_the_similarity(tmp_path):
+    from keras_o2v.export import Candidates
+
+    model = tiny_model("pooled_embedding", num_classes=2, training_objective="retrieval")
+    items = np.arange(1, 40)
+    path = export_saved_model(model, tmp_path, candidates=Candidates(
+        ids=items * 10, sequences=[[int(i)] for i in items]))
+    queries = [[3, 4], [7]]
+    top = tf.saved_model.load(path).signatures["top_k"](
+        in0=tf.constant(pad_sequences(queries)), k=tf.constant(5, tf.int32))
+    similarity = model.score_embeddings(model.embed(in0=queries), model.embed(in1=items[:, None]))
+    expected = np.argsort(-similarity.numpy(), axis=1)[:, :5]
+    np.testing.assert_array_equal(top["ids"].numpy(), items[expected] * 10)
+    np.testing.assert_allclose(top["scores"].numpy(), np.sort(similarity.numpy(), axis=1)[:, ::-1][:, :5],
+                               atol=1e-5)

@@ -12,8 +12,8 @@ the cosine similarity of the two embeddings and trains with a softmax over candi
 movies, so the embeddings are made for ranking; the training job reports ranking
 metrics (`validation:hits_at_10`, `validation:mrr`, ...) and keeps the epoch with the
 best `validation:hits_at_10`. We then score the test split as TensorFlow Recommenders
-does (top-k accuracy among all movies), export a SavedModel, start `o2v serve`, and
-ask the server for a user's top 10.
+does (top-k accuracy among all movies), export a SavedModel with the movies as top-k
+candidates, start `o2v serve`, and ask the server for a user's top 10.
 
 **How long it takes.** At full size (72,000 training ratings, up to 10 epochs) about a
 minute: our run took 47 s on 2 CPU cores shared with other jobs; the last cell prints
@@ -159,23 +159,27 @@ for movie in ranked:
 
 The SavedModel has the usual three signatures; in retrieval mode `serving_default`
 returns the cosine similarity of the pair (`scores` `[batch, 1]`), and `embed_in0` /
-`embed_in1` the embeddings. `ServeProcess` starts `o2v serve` on a free local port
+`embed_in1` the embeddings. Exported with candidates (here every movie: `o2v export
+--candidates movies.jsonl` on the command line), it also gets `top_k` and
+`top_k_excluding`: the movie embeddings are frozen into the graph, and a request with
+a user and `k` returns the k best movie ids and scores, scored by the same similarity
+(`Object2Vec.score_embeddings`). `ServeProcess` starts `o2v serve` on a free local port
 (as `o2v serve --model-base-path BASE --model-name movies` would in a terminal) and
 waits for `/ping`.
 """
 
+candidates = keras_o2v.export.Candidates(ids=all_movies, sequences=[[int(m)] for m in all_movies])
 base_path = WORK_DIR / "models" / "movies"
-print("exported", keras_o2v.export_saved_model(model, base_path))
+print("exported", keras_o2v.export_saved_model(model, base_path, candidates=candidates))
 server = ServeProcess(["--model-base-path", str(base_path), "--model-name", "movies"],
                       log_path=WORK_DIR / "server.log")
 server.start()
 print("o2v serve is up at", server.url)
 
 
-def predict(body):
-    """TF Serving's REST `:predict` on the served model."""
-    request = urllib.request.Request(server.url + "/v1/models/movies:predict",
-                                     data=json.dumps(body).encode(),
+def post(path, body):
+    """POST a JSON body to the server; returns the decoded JSON answer."""
+    request = urllib.request.Request(server.url + path, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
@@ -184,28 +188,20 @@ def predict(body):
 """
 ## 6. A user's top 10, from the server
 
-The user's embedding comes from `embed_in0` and the movie embeddings from
-`embed_in1` (fetch them once and keep them: they change only with a new model); the
-ranking is one matrix product on the client, with the cosine similarity the model
-was trained with. A `serving_default` request for a pair returns the same number.
+SageMaker's `/invocations` answers an instance with `in0` and `k` from `top_k`, and
+with `exclude` (here the movies the user rated in train) from `top_k_excluding`. TF
+Serving's `:predict` takes the same request with `"signature_name": "top_k_excluding"`.
 """
 
-served_user = np.array(predict({"signature_name": "embed_in0",
-                                "inputs": {"in0": [[user]]}})["outputs"])
-served_movies = np.array(predict({"signature_name": "embed_in1",
-                                  "inputs": {"in1": all_movies[:, None].tolist()}})["outputs"])
-
-
-def normalised(x):
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-served_scores = (normalised(served_user) @ normalised(served_movies).T)[0]
-served_top = [int(m) for m in all_movies[np.argsort(-served_scores)] if int(m) not in seen][:10]
-print("server top 10 == in-memory top 10:", served_top == ranked)
-pair = predict({"instances": [{"in0": [user], "in1": [ranked[0]]}]})["predictions"][0]
-print(f"serving_default for ({user}, {ranked[0]}): {pair[0]:.4f}, "
-      f"client-side: {served_scores[ranked[0] - 1]:.4f}")
+answer = post("/invocations", {"instances": [
+    {"in0": [user], "k": 10, "exclude": sorted(seen)}]})["predictions"][0]
+print("server top 10 == in-memory top 10:", answer["ids"] == ranked)
+assert answer["ids"] == ranked
+for movie, score in zip(answer["ids"][:3], answer["scores"]):
+    print(f"  {score:.3f}  {movielens.titles[movie]}")
+pair = post("/v1/models/movies:predict",
+            {"instances": [{"in0": [user], "in1": [ranked[0]]}]})["predictions"][0]
+print(f"serving_default for ({user}, {ranked[0]}): {pair[0]:.4f}, top_k: {answer['scores'][0]:.4f}")
 
 """
 ## 7. Stop the server
