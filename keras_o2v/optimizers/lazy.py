@@ -18,7 +18,8 @@ Rules for an `IndexedSlices` gradient (repeated ids are summed first):
 Only these three are offered, because SageMaker allows only `adam`,
 `adagrad` and `sgd` with `row_sparse` (the rule is checked by
 `Hyperparameters`). Dense gradients (every other weight) use the parent
-class's rule unchanged.
+class's rule unchanged (`LazyAdam`'s in TensorFlow's fused kernel, see
+`keras_o2v.optimizers.fused`).
 
 Weight decay (decoupled, `w -= lr * weight_decay * w`, see
 `keras_o2v.optimizers.make_optimizer`) is applied to the touched rows only for a variable
@@ -39,6 +40,7 @@ Example:
 import keras
 import tensorflow as tf
 
+from keras_o2v.optimizers.fused import FusedAdamMixin
 from keras_o2v.optimizers.sparse_rows import gather_rows, unique_rows
 
 
@@ -103,8 +105,11 @@ class LazySGD(LazyRowsMixin, keras.optimizers.SGD):
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class LazyAdam(LazyRowsMixin, keras.optimizers.Adam):
+class LazyAdam(LazyRowsMixin, FusedAdamMixin, keras.optimizers.Adam):
     """`keras.optimizers.Adam` with lazy row-wise moments for sparse gradients.
+
+    Dense gradients (the weights other than token tables) get Adam's update in
+    TensorFlow's fused kernel (`keras_o2v.optimizers.fused`).
 
     Args:
         **kwargs: as `keras.optimizers.Adam` (`learning_rate`, `beta_1`, ...).
