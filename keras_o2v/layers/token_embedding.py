@@ -116,9 +116,10 @@ class TokenEmbedding(keras.layers.Embedding):
     def _rows(self, ids):
         """The table rows of `ids` `[n]`: padding zeroed, frozen rows without gradient."""
         table = self.embeddings
-        if not (self.sparse_updates and isinstance(table, keras.Variable)):
-            table = tf.convert_to_tensor(table)  # one ReadVariableOp (see the module docstring)
-        rows = tf.gather(table.value if isinstance(table, keras.Variable) else table, ids)
+        if self.sparse_updates and isinstance(table, keras.Variable):
+            rows = tf.gather(table.value, ids)  # ResourceGather: these rows only
+        else:
+            rows = tf.gather(tf.convert_to_tensor(table), ids)  # one ReadVariableOp
         if self.freeze_rows:
             frozen = tf.cast(tf.gather(self.frozen_rows.value, ids), rows.dtype)[:, None]
             rows = rows * (1.0 - frozen) + tf.stop_gradient(rows) * frozen
