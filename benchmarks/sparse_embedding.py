@@ -119,13 +119,13 @@ def main(argv=None):
     rows = {row["name"]: row for row in report(results, args.batch, LAZY_REFERENCE)}
     dense = report({k: results[k] for k in (DENSE_REFERENCE, "keras_o2v dense")},
                    args.batch, DENSE_REFERENCE)[1]
-    print(f"\nkeras_o2v row_sparse ÷ {LAZY_REFERENCE}: {rows['keras_o2v row_sparse']['ratio']:.2f} "
-          f"(rounds {rows['keras_o2v row_sparse']['ratio_low']:.2f}–"
-          f"{rows['keras_o2v row_sparse']['ratio_high']:.2f})")
+    sparse = rows["keras_o2v row_sparse"]
+    print(f"\nkeras_o2v row_sparse ÷ {LAZY_REFERENCE}: {sparse['ratio']:.2f} "
+          f"(rounds {sparse['ratio_low']:.2f}–{sparse['ratio_high']:.2f})")
     print(f"keras_o2v dense ÷ {DENSE_REFERENCE}: {dense['ratio']:.2f} "
           f"(rounds {dense['ratio_low']:.2f}–{dense['ratio_high']:.2f})")
     print(f"keras_o2v row_sparse ÷ keras_o2v dense: "
-          f"{rows['keras_o2v row_sparse']['pairs_per_s'] / rows['keras_o2v dense']['pairs_per_s']:.1f}"
+          f"{sparse['pairs_per_s'] / rows['keras_o2v dense']['pairs_per_s']:.1f}"
           " (SageMaker, 1 K80 GPU: 2.8)")
     return rows
 

@@ -122,8 +122,9 @@ def main(argv=None):
     rows = report(results, args.batch, REFERENCE)
     speed = {row["name"]: row["pairs_per_s"] for row in rows}
     for name in args.encoders.split(","):
+        pipeline = speed[f"keras_o2v {name}, pipeline"]
         print(f"{name}: pipeline / model only "
-              f"{speed[f'keras_o2v {name}, pipeline'] / speed[f'keras_o2v {name}, model only']:.2f}")
+              f"{pipeline / speed[f'keras_o2v {name}, model only']:.2f}")
     return rows
 
 

@@ -105,4 +105,4 @@ def test_training_speed_benchmarks_quick(capsys):
         "keras_o2v Object2Vec, make_dataset pipeline"]
     stdout = capsys.readouterr().out
     assert "keras_o2v dense ÷ plain TF, dense fused Adam: " in stdout
-    assert "| model | pairs/s (median) | rounds' range | ms/step | ÷ plain Keras pair model" in stdout
+    assert "| ms/step | ÷ plain Keras pair model |" in stdout

@@ -53,8 +53,8 @@ def sum_rows(rows, positions, mask):
         float `[batch, dim]`.
 
     Example:
-    >>> sum_rows(tf.eye(3), tf.constant([[0, 2], [1, 1]]), tf.constant([[True, True], [True, False]])
-    ...          ).numpy().tolist()
+    >>> mask = tf.constant([[True, True], [True, False]])
+    >>> sum_rows(tf.eye(3), tf.constant([[0, 2], [1, 1]]), mask).numpy().tolist()
     [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     """
     where = tf.where(mask)  # row-major: the segment ids come out sorted

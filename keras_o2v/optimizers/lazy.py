@@ -81,7 +81,8 @@ class LazyRowsMixin:
         if self.weight_decay is not None and super()._use_weight_decay(variable):
             weights = gather_rows(variable, rows)
             decay = tf.cast(self.weight_decay, variable.dtype)
-            self.assign(variable, tf.IndexedSlices(weights - weights * decay * lr - decrement, rows))
+            weights = weights - weights * decay * lr - decrement
+            self.assign(variable, tf.IndexedSlices(weights, rows))
         else:
             self.assign_sub(variable, tf.IndexedSlices(decrement, rows))
 
