@@ -1,8 +1,9 @@
 """Smoke tests of the benchmarks (movielens, newsgroups and the training-speed ones).
 
-The `--quick` paths run on tiny generated data (no network, no extra virtualenvs) in a
-subprocess each, so the benchmark's patching of the pretrained-table loader stays out of
-this process. The full benchmarks download data, build virtualenvs and train for many
+The `--quick` paths run on tiny generated data (no network, no extra virtualenvs): the
+movielens and newsgroups ones in a subprocess each, so the benchmark's patching of the
+pretrained-table loader stays out of this process; the training-speed ones in this
+process (they only build models and time steps). The full benchmarks download data, build virtualenvs and train for many
 minutes: they are marked `large` (run with `--run_large`).
 """
 
