@@ -33,6 +33,7 @@ Usage:
     python benchmarks/movielens.py --search        # + the validation-only search
     python benchmarks/movielens.py --quick         # smoke run on tiny synthetic data
     python benchmarks/movielens.py --peers none    # skip surprise / TFRS
+    python benchmarks/movielens.py --peers none --o2v tuned,history   # two keras_o2v rows
 """
 
 import argparse
@@ -111,6 +112,9 @@ def main(argv=None):
     parser.add_argument("--peers", default="all",
                         help="all (create envs when missing), available (only envs that "
                              "exist), or none")
+    parser.add_argument("--o2v", default="sagemaker,tuned,history",
+                        help="which keras_o2v rows to run: sagemaker (SageMaker's notebook "
+                             "hp), tuned, history (tuned, users as id + rated movies)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default=None, help="where split files and models go")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
@@ -136,16 +140,22 @@ def main(argv=None):
              ["--epochs", "3"] if args.quick else [])):
         rows.append(run_peer(name, script, env, files["npz"], args.peers, extra, args.seed))
 
-    rows.append(run_o2v("keras_o2v, SageMaker notebook hp", {**SAGEMAKER, **overrides},
-                        files, work, args.seed))
+    o2v_rows = args.o2v.split(",")
+    unknown = set(o2v_rows) - {"sagemaker", "tuned", "history"}
+    if unknown or (args.search and "sagemaker" not in o2v_rows):
+        parser.error(f"--o2v: unknown rows {sorted(unknown)}, or --search without sagemaker")
+    if "sagemaker" in o2v_rows:
+        rows.append(run_o2v("keras_o2v, SageMaker notebook hp", {**SAGEMAKER, **overrides},
+                            files, work, args.seed))
     if args.search:
         rows.append(search(files, work, args.seed, overrides, incumbent=rows[-1]))
-    else:
+    elif "tuned" in o2v_rows:
         rows.append(run_o2v("keras_o2v, tuned on validation", {**SAGEMAKER, **TUNED, **overrides},
                             files, work, args.seed))
-    rows.append(run_o2v("keras_o2v, tuned, user = id + rated movies",
-                        {**SAGEMAKER, **TUNED_HISTORY, **overrides}, files["history"], work,
-                        args.seed))
+    if "history" in o2v_rows:
+        rows.append(run_o2v("keras_o2v, tuned, user = id + rated movies",
+                            {**SAGEMAKER, **TUNED_HISTORY, **overrides}, files["history"],
+                            work, args.seed))
     rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
     print_table(rows)
     if args.json:

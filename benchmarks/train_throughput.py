@@ -1,38 +1,53 @@
-"""Training throughput of each encoder, and the cost of the input pipeline.
+"""Training throughput of each encoder and of the input pipeline, against plain TensorFlow.
 
-For each encoder (pooled_embedding, hcnn, bilstm) at mini_batch_size 512 this
-prints pairs per second of:
+The network is SageMaker's document-embedding one (one token table tied between the
+sides, hadamard comparator, 2 x 512 relu MLP, dropout 0.4, Adam, `dense` storage),
+at mini_batch_size 512, on pairs of 5 to `--max-len` random ids from a `--vocab`
+vocabulary. Timed step by step in alternating rounds (`step_timing`), in one process:
 
-- pipeline:   `model.fit` on `keras_o2v.make_dataset` reading a JSON Lines file
-              (parse, validate, shuffle, pad, prefetch), as a training job does;
-- model only: `model.fit` on the same batches already held in memory as
-              tensors (`Dataset.from_tensor_slices(...).batch(...).cache()`);
+- plain TF (the reference): `reference_models.PlainTFDocumentPairs` with the pooled
+  (mean) encoder and TensorFlow's fused dense Adam, on batches held in memory;
+- for each keras_o2v encoder (pooled_embedding, hcnn, bilstm; enc_dim 256 for the
+  last two): `Object2Vec.fit` on the same batches held in memory ("model only"), and on
+  `keras_o2v.make_dataset` reading the JSON Lines file (parse, validate, shuffle, pad,
+  prefetch) as a training job does ("pipeline": a whole epoch per round, so its cache
+  of parsed records is complete after the warm-up round).
 
-and their ratio (1.00 = the input pipeline costs nothing). Both are measured
-in the same process, after a warm-up epoch that traces the functions.
+It prints pairs/s (median, and the range of the round medians) and the ratio of each to
+the plain-TF reference; the pooled_embedding model-only row is the like-for-like one
+(hcnn and bilstm are heavier networks), and pipeline / model-only is what reading JSON
+Lines costs.
 
 Usage:
-    python benchmarks/train_throughput.py [--pairs 60000] [--epochs 2]
+    python benchmarks/train_throughput.py [--pairs 30000] [--steps 40] [--rounds 3]
+    python benchmarks/train_throughput.py --quick     # tiny sizes, one round
 """
 
 import argparse
 import json
 import os
+import sys
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_o2v  # noqa: E402
+from reference_models import PlainTFDocumentPairs  # noqa: E402
+from step_timing import alternate, report, time_fit_steps, time_function_steps  # noqa: E402
 
 ENCODERS = {
-    "pooled_embedding": {"enc0_network": "pooled_embedding", "enc_dim": 300},
+    "pooled_embedding": {"enc0_network": "pooled_embedding"},
     "hcnn": {"enc0_network": "hcnn", "enc_dim": 256},
     "bilstm": {"enc0_network": "bilstm", "enc_dim": 256},
 }
+REFERENCE = "plain TF, pooled, fused dense Adam"
+LEARNING_RATE = 0.01
 
 
 def write_pairs(path, count, vocab_size, max_len, seed=0):
@@ -45,51 +60,72 @@ def write_pairs(path, count, vocab_size, max_len, seed=0):
 
 
 def in_memory_batches(path, hp):
-    features, labels = {"in0": [], "in1": []}, []
-    for batch, label in keras_o2v.make_dataset(path, hp, training=False):
-        for key in features:
-            features[key].append(batch[key])
-        labels.append(label)
-    batches = [({k: features[k][i] for k in features}, labels[i]) for i in range(len(labels))]
-    return tf.data.Dataset.from_generator(
-        lambda: iter(batches),
-        output_signature=({"in0": tf.TensorSpec([None, None], tf.int64),
-                           "in1": tf.TensorSpec([None, None], tf.int64)},
-                          tf.TensorSpec([None], tf.int64))).cache()
+    """The file's batches as `make_dataset(training=False)` pads them, held in memory."""
+    cached = keras_o2v.make_dataset(path, hp, training=False).cache()
+    for _ in cached:  # fills the cache
+        pass
+    return cached.repeat()
 
 
-def pairs_per_second(model, dataset, pairs, epochs):
-    model.fit(dataset, epochs=1, verbose=0)  # warm-up: tracing, cache filling
-    start = time.perf_counter()
-    model.fit(dataset, epochs=epochs, verbose=0)
-    return pairs * epochs / (time.perf_counter() - start)
+def hyperparameters(args, encoder):
+    return keras_o2v.Hyperparameters(
+        enc0_max_seq_len=args.max_len, enc0_vocab_size=args.vocab,
+        enc0_token_embedding_dim=args.dim, tied_token_embedding_weight=True,
+        comparator_list="hadamard", mlp_layers=2, mlp_dim=512, mlp_activation="relu",
+        dropout=0.4, optimizer="adam", learning_rate=LEARNING_RATE,
+        mini_batch_size=args.batch, **ENCODERS[encoder])
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=60000)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=30000)
+    parser.add_argument("--vocab", type=int, default=20000)
+    parser.add_argument("--dim", type=int, default=300)
     parser.add_argument("--max-len", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=512)
+    parser.add_argument("--steps", type=int, default=40,
+                        help="timed steps per round (pipeline rows: one epoch)")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--encoders", default=",".join(ENCODERS))
-    args = parser.parse_args()
-    vocab_size = 20000
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny sizes")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.pairs, args.vocab, args.dim, args.batch, args.steps, args.rounds = \
+            200, 500, 16, 32, 3, 1
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "pairs.jsonl")
-        write_pairs(path, args.pairs, vocab_size, args.max_len)
-        print(f"{args.pairs} pairs, sequences of 5-{args.max_len} tokens, vocab {vocab_size}, "
-              f"batch 512, {os.cpu_count()} CPU cores, TF {tf.__version__}")
-        print(f"{'encoder':<18}{'pipeline pairs/s':>18}{'model-only pairs/s':>20}{'ratio':>8}")
+        write_pairs(path, args.pairs, args.vocab, args.max_len)
+        print(f"{args.pairs} pairs, sequences of 5-{args.max_len} tokens, vocab {args.vocab} "
+              f"x {args.dim} (tied), batch {args.batch}, {args.rounds} rounds of {args.steps} "
+              f"timed steps; {os.cpu_count()} CPU cores, TF {tf.__version__}, "
+              f"Keras {keras.__version__}", flush=True)
+        memory = in_memory_batches(path, hyperparameters(args, "pooled_embedding"))
+        plain_batches = iter(memory.map(lambda x, y: (x["in0"], x["in1"], y)))
+        reference = PlainTFDocumentPairs(args.vocab, args.dim, learning_rate=LEARNING_RATE,
+                                         lazy=False)
+        runs = {REFERENCE: lambda: time_function_steps(reference.train_step, plain_batches,
+                                                       args.steps)}
         for name in args.encoders.split(","):
-            hp = keras_o2v.Hyperparameters(
-                enc0_max_seq_len=args.max_len, enc0_vocab_size=vocab_size,
-                enc0_token_embedding_dim=300, mini_batch_size=512, **ENCODERS[name])
+            hp = hyperparameters(args, name)
+            keras.utils.set_random_seed(0)
             model = keras_o2v.Object2Vec(hp)
             model.compile()
-            memory = pairs_per_second(model, in_memory_batches(path, hp), args.pairs, args.epochs)
-            pipeline = pairs_per_second(
-                model, keras_o2v.make_dataset(path, hp, seed=0), args.pairs, args.epochs)
-            print(f"{name:<18}{pipeline:>18,.0f}{memory:>20,.0f}{pipeline / memory:>8.2f}",
-                  flush=True)
+            pipeline = keras_o2v.make_dataset(path, hp, seed=0)
+            runs[f"keras_o2v {name}, model only"] = (
+                lambda model=model: time_fit_steps(model, memory, args.steps))
+            runs[f"keras_o2v {name}, pipeline"] = (
+                lambda model=model, data=pipeline: time_fit_steps(model, data))
+        if not args.quick:
+            for run in runs.values():  # warm-up: tracing, make_dataset's cache
+                run()
+        results = alternate(runs, args.rounds)
+    rows = report(results, args.batch, REFERENCE)
+    speed = {row["name"]: row["pairs_per_s"] for row in rows}
+    for name in args.encoders.split(","):
+        pipeline = speed[f"keras_o2v {name}, pipeline"]
+        print(f"{name}: pipeline / model only "
+              f"{pipeline / speed[f'keras_o2v {name}, model only']:.2f}")
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""Smoke tests of benchmarks/movielens.py and benchmarks/newsgroups.py.
+"""Smoke tests of the benchmarks (movielens, newsgroups and the training-speed ones).
 
-The `--quick` paths run on tiny generated data (no network, no extra virtualenvs) in a
-subprocess each, so the benchmark's patching of the pretrained-table loader stays out of
-this process. The full benchmarks download data, build virtualenvs and train for many
+The `--quick` paths run on tiny generated data (no network, no extra virtualenvs): the
+movielens and newsgroups ones in a subprocess each, so the benchmark's patching of the
+pretrained-table loader stays out of this process; the training-speed ones in this
+process (they only build models and time steps). The full benchmarks download data, build virtualenvs and train for many
 minutes: they are marked `large` (run with `--run_large`).
 """
 
@@ -77,3 +78,32 @@ def test_serving_load_quick():
                           capture_output=True, text=True, env=environment, timeout=900, cwd=ROOT)
     assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: a goal missed on a busy machine
     assert "| goal | measured | met |" in done.stdout and "/ping p99" in done.stdout
+
+def test_training_speed_benchmarks_quick(capsys):
+    """sparse_embedding, train_throughput and pair_model_overhead, timed against references.
+
+    In this process (the three only build models and time steps): no subprocess start-up.
+    """
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        import pair_model_overhead
+        import sparse_embedding
+        import train_throughput
+    finally:
+        sys.path.pop(0)
+    rows = sparse_embedding.main(["--quick"])
+    assert set(rows) == {"plain TF, lazy Adam", "plain TF, dense fused Adam",
+                         "keras_o2v row_sparse", "keras_o2v dense"}
+    assert rows["plain TF, lazy Adam"]["ratio"] == 1.0
+    assert all(row["pairs_per_s"] > 0 and row["steps"] == 3 for row in rows.values())
+    rows = train_throughput.main(["--quick", "--encoders", "pooled_embedding"])
+    assert [row["name"] for row in rows] == [
+        "plain TF, pooled, fused dense Adam", "keras_o2v pooled_embedding, model only",
+        "keras_o2v pooled_embedding, pipeline"]
+    rows = pair_model_overhead.main(["--quick"])
+    assert [row["name"] for row in rows] == [
+        "plain Keras pair model", "keras_o2v Object2Vec, in-memory batches",
+        "keras_o2v Object2Vec, make_dataset pipeline"]
+    stdout = capsys.readouterr().out
+    assert "keras_o2v dense ÷ plain TF, dense fused Adam: " in stdout
+    assert "| ms/step | ÷ plain Keras pair model |" in stdout

@@ -12,7 +12,7 @@ from keras_o2v.keras_compat import MultiWorkerLogsMixin, quiet_unknown_length
 from keras_o2v.layers import BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder, TokenEmbedding
 from keras_o2v.layers.prior_correction import PriorCorrection, log_odds_shift
 from keras_o2v.layers.similarity import Similarity
-from keras_o2v.optimizers import LearningRateDecay, make_optimizer
+from keras_o2v.optimizers import LearningRateDecay, make_optimizer, updates_rows_only
 from keras_o2v.retrieval.candidate_frequencies import CandidateFrequencies, num_buckets
 from keras_o2v.retrieval.steps import RetrievalSteps
 
@@ -87,12 +87,14 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
         freeze = [bool(s.pretrained_embedding_file and s.freeze_pretrained_embedding)
                   for s in settings]
         tied = hp.tied_token_embedding_weight
+        sparse_updates = updates_rows_only(hp)
         table0 = TokenEmbedding(settings[0].vocab_size, settings[0].token_embedding_dim,
                                 freeze_rows=any(freeze) if tied else freeze[0],
+                                sparse_updates=sparse_updates,
                                 name="token_embedding_shared" if tied else "token_embedding0")
         table1 = table0 if tied else TokenEmbedding(
             settings[1].vocab_size, settings[1].token_embedding_dim, freeze_rows=freeze[1],
-            name="token_embedding1")
+            sparse_updates=sparse_updates, name="token_embedding1")
         encoders = [make_encoder(s, hp.enc_dim, use_cudnn, name=f"enc{s.side}") for s in settings]
         encoder_dropout = keras.layers.Dropout(hp.dropout, name="encoder_dropout")
         head = _PairHead(hp) if not hp.is_retrieval else None
@@ -103,10 +105,8 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
             for side in (0, 1)
         }
         tables = (table0, table1)
-        embeddings = [
-            _encode(tables[side], encoders[side], settings[side].max_seq_len, inputs[f"in{side}"])
-            for side in (0, 1)
-        ]
+        max_lens = [s.max_seq_len for s in settings]
+        embeddings = _encode_sides(tables, encoders, max_lens, [inputs["in0"], inputs["in1"]])
         if hp.is_retrieval:
             similarity = Similarity(hp.retrieval_similarity, name="similarity")
             scores = similarity(embeddings)
@@ -291,8 +291,9 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
     # === Embeddings ===
     def encode(self, side, ids, training=False):
         """Embeddings `[batch, d]` of int ids `[batch, length]` (a tensor) for one side."""
-        return _encode(self.token_embeddings[side], self.encoders[side],
-                       self.hyperparameters.encoder(side).max_seq_len, ids, training=training)
+        return _encode_sides([self.token_embeddings[side]], [self.encoders[side]],
+                             [self.hyperparameters.encoder(side).max_seq_len], [ids],
+                             training=training)[0]
 
     def embed(self, in0=None, in1=None, batch_size=256):
         """Embeds objects with enc0 (`in0=`) or enc1 (`in1=`) and returns numpy.
@@ -384,10 +385,35 @@ class _PairHead:
         return score if pairwise else ops.reshape(score, (num_queries, num_candidates))
 
 
-def _encode(table, encoder, max_len, ids, training=None):
-    ids = ids[:, :max_len]
-    mask = keras.ops.not_equal(ids, 0)
-    return encoder(table(ids), mask=mask, training=training)
+def _encode_sides(tables, encoders, max_lens, side_ids, training=None):
+    """Embeds each side's ids `[batch, length]` with its table and encoder.
+
+    Ids are truncated to the side's `max_len`. A table shared by both sides is
+    read once for both (see `TokenEmbedding`); pooled encoders get the table
+    rows of the batch's distinct ids and their positions instead of
+    `[batch, length, dim]` embeddings.
+    """
+    side_ids = [_truncate(ids, max_len) for ids, max_len in zip(side_ids, max_lens)]
+    looked_up = [None] * len(tables)
+    for table in dict.fromkeys(tables):
+        sides = [s for s, t in enumerate(tables) if t is table]
+        as_rows = (all(isinstance(encoders[s], PooledEmbeddingEncoder) for s in sides)
+                   and not all(max_lens[s] == 1 for s in sides))
+        for side, value in zip(sides, table([side_ids[s] for s in sides], as_rows=as_rows)):
+            looked_up[side] = value
+    return [encoder(value, mask=keras.ops.not_equal(ids, 0), training=training)
+            for encoder, value, ids in zip(encoders, looked_up, side_ids)]
+
+
+def _truncate(ids, max_len):
+    """`ids[:, :max_len]`; for `max_len` 1 with the static shape `[batch, 1]`.
+
+    Summing the (zero or one) kept column gives that shape; an empty row gives
+    id 0, padding, as the empty slice would.
+    """
+    if max_len == 1:
+        return keras.ops.sum(ids[:, :1], axis=1, keepdims=True)
+    return ids[:, :max_len]
 
 
 def default_metrics(hyperparameters):

@@ -61,3 +61,22 @@ def make_optimizer(hyperparameters):
         ) from None
     weight_decay = hp.weight_decay or None
     return optimizer_class(learning_rate=hp.learning_rate, weight_decay=weight_decay)
+
+
+def updates_rows_only(hyperparameters):
+    """Whether `make_optimizer`'s optimizer changes a token table only in a batch's rows.
+
+    True for the lazy optimizers (`row_sparse`) and, under `dense`, for every
+    optimizer but Adam: for a sparse gradient their update of the variable is
+    zero outside the gradient's rows, and Keras applies it as a scatter update.
+    Adam's momentum moves every row, so its update is dense. `TokenEmbedding`
+    reads a table that is only scatter-updated row by row (see its docstring).
+    Decoupled weight decay is a dense pass either way.
+
+    Example:
+    >>> hp = keras_o2v.Hyperparameters(enc0_max_seq_len=1, enc0_vocab_size=10)
+    >>> updates_rows_only(hp)  # dense storage, adam
+    False
+    """
+    hp = hyperparameters
+    return hp.token_embedding_storage_type == "row_sparse" or hp.optimizer != "adam"

@@ -19,7 +19,11 @@ def unique_rows(gradient):
     [1, 4]
     """
     rows, positions = tf.unique(gradient.indices)
-    values = tf.math.unsorted_segment_sum(gradient.values, positions, tf.shape(rows)[0])
+    count = tf.shape(rows)[0]
+    # Ids that are unique already (a TokenEmbedding's gradient) keep their rows as they are.
+    values = tf.cond(count < tf.shape(gradient.indices)[0],
+                     lambda: tf.math.unsorted_segment_sum(gradient.values, positions, count),
+                     lambda: gradient.values)
     return rows, values
 
 

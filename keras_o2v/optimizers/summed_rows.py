@@ -14,6 +14,13 @@ the dense gradient; dense gradients pass through unchanged. Summing happens in
 `update_step`, after the cross-replica reduction of `tf.distribute` strategies,
 which concatenates the replicas' rows.
 
+`SummedRowsAdam` runs its update in TensorFlow's fused Adam kernel
+(`keras_o2v.optimizers.fused`: same formulas and slots, one pass over the
+variable instead of Keras' separate element-wise ops), densifying a sparse
+gradient first, which sums its repeated rows. The other classes keep Keras'
+update: TensorFlow's fused Adagrad puts epsilon outside the square root, and its
+RMSprop and Adadelta kernels need slots Keras does not have.
+
 The classes keep their parents' slot variables and configs, so optimizer state
 saved by the parent class loads into them; they are registered for Keras
 serialization (also under the names `keras_o2v>Adam`, ... that files saved by
@@ -26,6 +33,7 @@ Example:
 import keras
 import tensorflow as tf
 
+from keras_o2v.optimizers.fused import FusedAdamMixin
 from keras_o2v.optimizers.sparse_rows import unique_rows
 
 
@@ -40,8 +48,12 @@ class SumRepeatedRowsMixin:
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
-class SummedRowsAdam(SumRepeatedRowsMixin, keras.optimizers.Adam):
-    """`keras.optimizers.Adam` with repeated sparse-gradient rows summed first."""
+class SummedRowsAdam(FusedAdamMixin, keras.optimizers.Adam):
+    """`keras.optimizers.Adam` with repeated sparse-gradient rows summed first, fused.
+
+    The update is TensorFlow's fused kernel (`FusedAdamMixin`) on the dense
+    gradient (a sparse one is densified, which sums its repeated rows).
+    """
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
