@@ -65,6 +65,9 @@ def test_fast_path_gives_the_line_by_line_chunk(monkeypatch, hp, labels, as_byte
     '{"label": true, "in0": [1], "in1": [2]}',
     '{"label": "1", "in0": [1], "in1": [2]}',
     '{"label": NaN, "in0": [1], "in1": [2]}',
+    '{"label": 1, "in0": [1], "in0": [2], "in1": [2]}',
+    '{"label": 1, "in0" : [1], "in1": [2], "in0":[3]}',
+    '{"label": 1, "in0": [1], "in1": [2], "label": 0}',
 ])
 def test_fast_path_declines_every_bad_line_and_the_parser_names_it(bad):
     good = '{"label": 1, "in0": [1], "in1": [2]}'
@@ -82,3 +85,16 @@ def test_regression_takes_any_finite_number_and_inference_needs_no_label():
     assert labels.dtype == np.float32 and labels.tolist() == [1000.0, -2.0]
     no_label = ['{"in0": [1], "in1": [2]}']
     assert parse_well_formed(no_label, RecordParser(CLASSIFY, require_label=False))[2] is None
+
+
+@pytest.mark.parametrize("line, key", [
+    ('{"in0": [1], "in0": [2], "in1": [3], "label": 1}', "in0"),
+    ('{"in0": [1], "in1": [3], "label": 1, "in1" :\t[2]}', "in1"),
+    ('{"label": 1, "in0": [1], "in1": [2], "note": "a\\":b", "label": 0}', "label"),
+])
+def test_a_repeated_key_is_refused_with_file_and_line_by_both_paths(line, key):
+    good = '{"label": 1, "in0": [1], "in1": [2], "note": "x\\": y"}'  # a '":' inside a string
+    parser = RecordParser(CLASSIFY)
+    assert parser.parse([good, good], "f.jsonl", 1).labels.tolist() == [1, 1]
+    with pytest.raises(DataError, match=f"f.jsonl:8: repeated key '{key}'"):
+        parser.parse([good, line], "f.jsonl", 7)

@@ -10,14 +10,24 @@ The fast path only ever accepts: whenever a block is not exactly what the line-b
 parser would accept without a problem, it returns `None` and the caller parses the
 block line by line, which finds and names every bad line. Both paths give identical
 chunks for valid input (tested).
+
+A repeated key (`{"in0": [1], "in0": [2], ...}`) is a bad record for both paths.
+`json.loads` keeps the last value silently, so the fast path counts the keys in
+the text: every key is a string followed by `:` (whitespace allowed between), and a
+block is accepted only when that count equals the keys of the decoded objects. A
+colon after a quote inside a string value only makes the count larger, which
+sends the block to the line parser, never the other way round.
 """
 
 import itertools
 import json
+import re
 
 import numpy as np
 
 from keras_o2v.data.token_ids import all_in_range
+
+_KEY_END = {bytes: re.compile(rb'"\s*:'), str: re.compile(r'"\s*:')}
 
 
 def parse_well_formed(lines, parser):
@@ -38,14 +48,17 @@ def parse_well_formed(lines, parser):
         return None
     try:
         if isinstance(lines[0], bytes):
-            records = json.loads(b"[" + b",".join(lines) + b"]")
+            text = b"[" + b",".join(lines) + b"]"
         else:
-            records = json.loads("[" + ",".join(lines) + "]")
+            text = "[" + ",".join(lines) + "]"
+        records = json.loads(text)
     except (ValueError, UnicodeDecodeError, TypeError):
         return None
     # One line could hold "{...}, {...}": the count catches that, the types the rest.
     if len(records) != len(lines) or set(map(type, records)) != {dict}:
         return None
+    if _keys_in_text(text) != sum(map(len, records)):
+        return None  # a repeated key, or a '":' inside a string: the line parser decides
     try:
         sides = [[record["in0"] for record in records], [record["in1"] for record in records]]
         labels = [record["label"] for record in records] if parser.require_label else None
@@ -63,6 +76,21 @@ def parse_well_formed(lines, parser):
         if label_array is None:
             return None
     return columns[0], columns[1], label_array
+
+
+def _keys_in_text(text):
+    """An upper bound of the number of object keys in `text`, exact for usual JSON.
+
+    `text.count('":')` is cheap and exact when no key has whitespace before its
+    colon (what `json.dumps` and most writers produce); otherwise a regex counts.
+    """
+    if isinstance(text, str):
+        quote_colon, quote_then_space = '":', ('" ', '"\t', '"\r')
+    else:
+        quote_colon, quote_then_space = b'":', (b'" ', b'"\t', b'"\r')
+    if any(pattern in text for pattern in quote_then_space):
+        return len(_KEY_END[type(text)].findall(text))
+    return text.count(quote_colon)
 
 
 def _ids(sequences, settings):

@@ -138,7 +138,9 @@ class RecordParser:
 
     def _parse_line(self, line, flat, lengths, labels):
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=_object_without_repeated_keys)
+        except _RepeatedKey as repeated:
+            return f"repeated key {repeated.key!r}: a record gives each key once"
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             return f"malformed JSON: {error}"
         if not isinstance(record, dict):
@@ -211,6 +213,21 @@ class RecordParser:
                     break
             start += length
         return problems
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = key
+
+
+def _object_without_repeated_keys(pairs):
+    """`json.loads` keeps the last of repeated keys silently; a record must not have them."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen = set()
+        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return record
 
 
 def _first_per_line(problems):
