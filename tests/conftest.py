@@ -1,4 +1,9 @@
-"""Shared pytest configuration: `--run_large` enables slow or network tests."""
+"""Shared pytest configuration and fixtures.
+
+`--run_large` enables slow or network tests. The session-wide fixtures below are
+built once and shared by every test file that asks for them; the helpers they
+use are in `tests/harness.py`.
+"""
 
 import os
 
@@ -6,6 +11,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import pytest  # noqa: E402
+
+from tests.harness import modular_match_pairs, write_jsonl  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -28,3 +35,34 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "large" in item.keywords:
             item.add_marker(skip_large)
+
+
+@pytest.fixture(scope="session")
+def pair_channels(tmp_path_factory):
+    """Train / validation / test JSON Lines of `modular_match_pairs` (2,000 / 400 / 400)."""
+    folder = tmp_path_factory.mktemp("pair_channels")
+    return {
+        "train": write_jsonl(folder / "train.jsonl", modular_match_pairs(2000, seed=1)),
+        "validation": write_jsonl(folder / "validation.jsonl", modular_match_pairs(400, seed=2)),
+        "test": write_jsonl(folder / "test.jsonl", modular_match_pairs(400, seed=3)),
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_bilstm_export(tmp_path_factory):
+    """`(model, version_dir)`: a tiny bilstm model (seed 4) exported once for the session."""
+    from tests.harness import export_tiny
+
+    return export_tiny(tmp_path_factory.mktemp("tiny_bilstm") / "o2v", network="bilstm", seed=4)
+
+
+@pytest.fixture(scope="session")
+def served_tiny_model(tiny_bilstm_export):
+    """`(model, url)`: `tiny_bilstm_export` served by `o2v serve` in a thread of this process."""
+    import keras_o2v_serving as serving
+
+    model, version_dir = tiny_bilstm_export
+    config = serving.ServerConfig(model_base_path=os.path.dirname(version_dir),
+                                  max_request_bytes=64 * 1024)
+    with serving.BackgroundServer(config) as background:
+        yield model, background.url

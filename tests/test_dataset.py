@@ -6,7 +6,7 @@ import numpy as np
 
 from keras_o2v import Hyperparameters, make_dataset
 from keras_o2v.data import iter_chunks
-from tests.helpers import write_jsonl
+from tests.harness import write_jsonl
 
 
 def hp(**overrides):

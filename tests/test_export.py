@@ -11,14 +11,12 @@ from keras_o2v import pad_sequences
 from keras_o2v.cli import main as o2v
 from keras_o2v.export import cudnn_ops, export_saved_model, list_versions, saved_model_op_types
 from keras_o2v.hyperparameters import Hyperparameters
-from tests.serving_models import MAX_LEN, predict_scores, random_pairs, tiny_model
+from tests.harness import MAX_LEN, predict_scores, random_pairs, tiny_model
 
 
 @pytest.fixture(scope="module")
-def bilstm_export(tmp_path_factory):
-    base = tmp_path_factory.mktemp("bilstm")
-    model = tiny_model("bilstm")
-    return model, export_saved_model(model, base)
+def bilstm_export(tiny_bilstm_export):
+    return tiny_bilstm_export
 
 
 def _input_names(function):

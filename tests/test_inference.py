@@ -23,7 +23,7 @@ from keras_o2v.inference.protocol.tfserving_json import (
     format_predict_response,
     parse_predict_request,
 )
-from tests.serving_models import tiny_hyperparameters
+from tests.harness import tiny_hyperparameters
 
 SPECS = {"in0": TensorSpec("DT_INT64", (None, None)), "in1": TensorSpec("DT_INT64", (None, None))}
 

@@ -4,7 +4,7 @@ import pytest
 
 from keras_o2v import Hyperparameters, Object2Vec
 from keras_o2v.optimizers import LearningRateDecay
-from tests.helpers import additive_rating_pairs
+from tests.harness import additive_rating_pairs
 
 
 def _hp(**extra):

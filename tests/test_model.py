@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_o2v import Hyperparameters, Object2Vec, make_dataset
-from tests.helpers import additive_rating_pairs, modular_match_pairs, token_sequence_pairs, write_jsonl
+from tests.harness import additive_rating_pairs, modular_match_pairs, token_sequence_pairs, write_jsonl
 
 PAIRS = {"in0": np.array([[1, 2, 3, 0], [4, 0, 0, 0]]), "in1": np.array([[5, 6], [7, 8]])}
 

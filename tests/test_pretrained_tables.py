@@ -11,7 +11,7 @@ from keras_o2v import DataError, HyperparameterError, Hyperparameters, Object2Ve
 from keras_o2v.cli import main
 from keras_o2v.pretrained import initialise_token_tables
 from keras_o2v.training import train
-from tests.helpers import write_jsonl
+from tests.harness import write_jsonl
 
 VOCAB_SIZE = 20
 DIM = 4

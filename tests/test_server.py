@@ -14,7 +14,7 @@ import pytest
 
 import keras_o2v_serving as serving
 from keras_o2v.export import export_saved_model
-from tests.serving_models import predict_scores, random_pairs, tiny_model
+from tests.harness import predict_scores, random_pairs, tiny_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JSON = "application/json"
@@ -49,17 +49,13 @@ def error_of(*args, expected=400, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def model():
-    return tiny_model("bilstm", seed=4)
+def model(served_tiny_model):
+    return served_tiny_model[0]
 
 
 @pytest.fixture(scope="module")
-def server(model, tmp_path_factory):
-    base = tmp_path_factory.mktemp("serve") / "o2v"
-    export_saved_model(model, base)
-    config = serving.ServerConfig(model_base_path=str(base), max_request_bytes=64 * 1024)
-    with serving.BackgroundServer(config) as background:
-        yield background.url
+def server(served_tiny_model):
+    return served_tiny_model[1]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from keras_o2v import Hyperparameters, O2VError, Object2Vec, make_dataset
 from keras_o2v.cli import main
 from keras_o2v.training import train
-from tests.helpers import modular_match_pairs, write_jsonl
+from tests.harness import modular_match_pairs, write_jsonl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "tests", "scripts")

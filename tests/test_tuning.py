@@ -14,7 +14,7 @@ from keras_o2v.cli import main
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.training import job as job_module
 from keras_o2v.tuning import Choice, parse_range, tune
-from tests.helpers import modular_match_pairs, write_jsonl
+from tests.harness import modular_match_pairs, write_jsonl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXED = {"enc0_max_seq_len": "1", "enc0_vocab_size": "60", "enc0_network": "pooled_embedding",
