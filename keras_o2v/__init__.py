@@ -4,13 +4,18 @@ Names are imported on first use, so `import keras_o2v` (and the TensorFlow-free
 `keras_o2v.inference.protocol`) does not load TensorFlow. keras_o2v's Keras classes
 are registered for deserialization as soon as Keras is imported, so
 `keras.saving.load_model("model.keras")` works after a plain `import keras_o2v`.
+keras_o2v needs Keras' TensorFlow backend: importing it under another one (or importing
+Keras under another one afterwards) raises `keras_o2v.keras_backend.KerasBackendError`.
 """
 
 import wrapt
 
 from keras_o2v import deprecated
 from keras_o2v.errors import DataError, HyperparameterError, O2VError
+from keras_o2v.keras_backend import require_tensorflow_backend
 from keras_o2v.lazy_exports import lazy_exports
+
+require_tensorflow_backend()
 
 __version__ = "0.2.0"
 
@@ -49,6 +54,8 @@ deprecated.install()
 
 @wrapt.when_imported("keras")
 def _register_keras_classes(keras):
+    require_tensorflow_backend(keras.backend.backend(), "the KERAS_BACKEND environment variable "
+                               "or keras.json, read when Keras was imported")
     # Importing these modules registers keras_o2v's layers, model and optimizers with
     # `keras.saving`, which needs them to deserialize a `.keras` file.
     import keras_o2v.models  # noqa: F401
