@@ -54,10 +54,11 @@ def parse_well_formed(lines, parser):
         records = json.loads(text)
     except (ValueError, UnicodeDecodeError, TypeError):
         return None
+    keys, text = _keys_in_text(text), None
     # One line could hold "{...}, {...}": the count catches that, the types the rest.
     if len(records) != len(lines) or set(map(type, records)) != {dict}:
         return None
-    if _keys_in_text(text) != sum(map(len, records)):
+    if keys != sum(map(len, records)):
         return None  # a repeated key, or a '":' inside a string: the line parser decides
     try:
         sides = [[record["in0"] for record in records], [record["in1"] for record in records]]
