@@ -25,8 +25,11 @@ chooses how a `pooled_embedding` encoder combines its token vectors: `mean` (the
 default, SageMaker's), `sum`, `sqrtn` or `first_plus_sqrtn` (see
 `keras_o2v.layers.PooledEmbeddingEncoder`); enc1 inherits it like any `enc1_*`
 value, and setting it to anything but `mean` for an hcnn or bilstm encoder is an
-error. `to_dict` leaves an extension out while it has its default, so a map
-written by keras_o2v stays valid for SageMaker unless an extension is in use.
+error. `validation_fraction` (0, the default, holds out nothing) sends that share of
+the train channel's pairs to validation, chosen per pair by a hash seeded with
+`validation_seed` (see `keras_o2v.data.holdout`); it replaces a validation channel.
+`to_dict` leaves an extension out while it has its default, so a map written by
+keras_o2v stays valid for SageMaker unless an extension is in use.
 
 Retrieval, ranking and calibration extensions (see `keras_o2v.retrieval`,
 `keras_o2v.training.ranking_metrics` and `keras_o2v.training.calibration`):
@@ -89,7 +92,8 @@ RETRIEVAL_ONLY = ("retrieval_similarity", "retrieval_temperature", "retrieval_ne
 # keras_o2v's own hyperparameters, beyond SageMaker's (defaults on the dataclass).
 EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling", "training_objective",
               *RETRIEVAL_ONLY, "early_stopping_metric", "ranking_metrics",
-              "ranking_max_candidates", "ranking_filtered", "calibration_base_rate")
+              "ranking_max_candidates", "ranking_filtered", "calibration_base_rate",
+              "validation_fraction", "validation_seed")
 
 # Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
 _ENCODER_FIELDS = {
@@ -138,6 +142,8 @@ _GLOBAL_FIELDS = {
     "tied_token_embedding_weight": ("bool", None),
     "token_embedding_storage_type": ("choice", STORAGE_TYPES),
     "training_objective": ("choice", TRAINING_OBJECTIVES),
+    "validation_fraction": ("float", (0.0, 0.5)),
+    "validation_seed": ("int", (0, 2**31 - 1)),
     "weight_decay": ("float", (0.0, 10000.0)),
 }
 
@@ -259,6 +265,8 @@ class Hyperparameters:
     tied_token_embedding_weight: bool = False
     token_embedding_storage_type: str = "dense"
     training_objective: str = "pair"
+    validation_fraction: float = 0.0
+    validation_seed: int = 0
     weight_decay: float = 0.0
 
     def __post_init__(self):

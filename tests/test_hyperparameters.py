@@ -127,6 +127,27 @@ def test_learning_rate_decay_is_an_extension_left_out_of_the_map_at_its_default(
         Hyperparameters.from_dict({**REQUIRED, "learning_rate_decay": "1.5"})
 
 
+@pytest.mark.parametrize("name, value, default", [
+    ("validation_fraction", "0.1", 0.0), ("validation_seed", "7", 0)])
+def test_validation_hold_out_settings_are_extensions_written_only_when_set(name, value, default):
+    from keras_o2v.hyperparameters import EXTENSIONS
+
+    assert name in EXTENSIONS
+    assert getattr(Hyperparameters.from_dict(REQUIRED), name) == default
+    assert name not in Hyperparameters.from_dict(REQUIRED).to_dict()
+    hp = Hyperparameters.from_dict({**REQUIRED, name: value})
+    assert str(hp.to_dict()[name]) == value and Hyperparameters.from_dict(hp.to_dict()) == hp
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("validation_fraction", "0.6", r"a number in \[0.0, 0.5\]"),
+    ("validation_fraction", "-0.1", r"a number in \[0.0, 0.5\]"),
+    ("validation_seed", "1.5", r"an integer in \[0, 2147483647\]")])
+def test_validation_hold_out_settings_are_validated(name, value, allowed):
+    with pytest.raises(HyperparameterError, match=f"'{name}'.*expected {allowed}"):
+        Hyperparameters.from_dict({**REQUIRED, name: value})
+
+
 POOLED = {**REQUIRED, "enc0_network": "pooled_embedding"}
 
 

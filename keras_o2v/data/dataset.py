@@ -22,7 +22,7 @@ DEFAULT_CACHE_MAX_BYTES = 256 * 2**20
 
 def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
                  shuffle_buffer_size=16384, seed=None, chunk_size=DEFAULT_CHUNK_SIZE,
-                 cache_max_bytes=DEFAULT_CACHE_MAX_BYTES):
+                 cache_max_bytes=DEFAULT_CACHE_MAX_BYTES, holdout=None, initial_epoch=0):
     """Builds a batched `tf.data.Dataset` from Object2Vec JSON Lines files.
 
     Elements are `({"in0": int64[b, len0], "in1": int64[b, len1]}, label)` with
@@ -51,10 +51,15 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
         training: whether this is the train channel.
         batch_size: defaults to `hyperparameters.mini_batch_size`.
         shuffle_buffer_size: records shuffled together (training only).
-        seed: makes shuffling and negative sampling reproducible.
+        seed: makes shuffling and negative sampling reproducible: epoch `e`
+            draws from a generator seeded with `(seed, e)`.
         chunk_size: lines parsed per block.
         cache_max_bytes: channels whose files total at most this many bytes keep
             their parsed records after the first complete pass; 0 always streams.
+        holdout: a `keras_o2v.data.holdout.HoldOut`: only the records on its side
+            of the split are used (a validation hold-out from the train channel).
+        initial_epoch: the number of the first pass, so that a resumed job's
+            epoch `e` is shuffled and sampled as in an uninterrupted one.
 
     Raises:
         keras_o2v.errors.DataError: when the channel has no files. Bad records
@@ -69,7 +74,7 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
     files = channel_files(path_or_paths)
     batch_size = batch_size or hp.mini_batch_size
     block_size = max(shuffle_buffer_size if training else chunk_size, batch_size)
-    epoch_counter = itertools.count()
+    epoch_counter = itertools.count(initial_epoch)
     cacheable = sum(os.path.getsize(path) for path in files) <= cache_max_bytes
     parsed = {}  # file -> its chunks, once a pass has read the whole file
 
@@ -79,6 +84,8 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
             return
         chunks = []
         for chunk in iter_chunks(path, hp, chunk_size=chunk_size):
+            if holdout is not None:
+                chunk = holdout.select(chunk)
             chunks.append(chunk)
             yield chunk
         if cacheable:
