@@ -63,3 +63,35 @@ def quiet_unknown_length():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Your input ran out of data")
         yield
+
+
+def seed_generator_states(model):
+    """The states of the model's `keras.random.SeedGenerator`s (dropout), as JSON-ready lists.
+
+    A `.keras` file does not hold them (Keras 3 saves layer weights, and a
+    SeedGenerator's state is not one), so a loaded model's dropout draws other
+    masks than the saved model would have. A resumed training job restores them
+    with `restore_seed_generator_states` to repeat the uninterrupted job's numbers.
+    """
+    return [[layer.name, [int(v) for v in generator.state.numpy()]]
+            for layer, generator in _seed_generators(model)]
+
+
+def restore_seed_generator_states(model, states):
+    """Assigns states read by `seed_generator_states` (same architecture, same order).
+
+    Empty `states` (a job state written before they were recorded) leave the model as is.
+    """
+    if not states:
+        return
+    generators = list(_seed_generators(model))
+    if [name for name, _ in states] != [layer.name for layer, _ in generators]:
+        raise ValueError("the saved seed generator states belong to another architecture")
+    for (_, generator), (_, state) in zip(generators, states):
+        generator.state.assign(tf.constant(state, generator.state.dtype))
+
+
+def _seed_generators(model):
+    for layer in model._flatten_layers(include_self=True):
+        for generator in getattr(layer, "_seed_generators", None) or ():
+            yield layer, generator

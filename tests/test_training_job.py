@@ -9,32 +9,33 @@ import time
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_o2v import Hyperparameters, O2VError, Object2Vec, make_dataset
 from keras_o2v.cli import main
+from keras_o2v.data.holdout import HoldOut
+from keras_o2v.training import job as job_module
 from keras_o2v.training import train
-from tests.harness import modular_match_pairs, write_jsonl
+from keras_o2v.training.model_dir import ModelDir
+from keras_o2v.training.progress import ProgressLines
+from tests.harness import (
+    JOB_HYPERPARAMETERS,
+    ROOT,
+    SCRIPTS,
+    job_arguments,
+    modular_match_pairs,
+    o2v_command,
+    run_o2v,
+    subprocess_env,
+    write_jsonl,
+)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPTS = os.path.join(ROOT, "tests", "scripts")
-HP = {"enc0_max_seq_len": "1", "enc0_vocab_size": "60", "enc0_network": "pooled_embedding",
-      "enc0_token_embedding_dim": "16", "mlp_dim": "32", "learning_rate": "0.01",
-      "mini_batch_size": "64", "epochs": "4"}
+HP = JOB_HYPERPARAMETERS
 
 
 @pytest.fixture(scope="module")
-def channels(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("channels")
-    return {
-        "train": write_jsonl(folder / "train.jsonl", modular_match_pairs(2000, seed=1)),
-        "validation": write_jsonl(folder / "validation.jsonl", modular_match_pairs(400, seed=2)),
-        "test": write_jsonl(folder / "test.jsonl", modular_match_pairs(400, seed=3)),
-    }
-
-
-def subprocess_env():
-    env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    return env
+def channels(pair_channels):
+    return pair_channels
 
 
 def test_job_writes_artifacts_and_keeps_the_best_validation_epoch(tmp_path, channels, capsys):
@@ -59,13 +60,22 @@ def test_job_writes_artifacts_and_keeps_the_best_validation_epoch(tmp_path, chan
     assert saved == Hyperparameters.from_dict(HP)
 
 
-def test_early_stopping_ends_the_job_and_keeps_the_best_epoch(tmp_path, channels):
+def test_early_stopping_ends_the_job_and_says_which_epoch_is_kept(tmp_path, channels, capsys):
     hp = dict(HP, epochs="30", early_stopping_patience="1", early_stopping_tolerance="0.1")
     result = train(hp, model_dir=tmp_path, seed=0, verbose=0, train=channels["train"],
                    validation=channels["validation"])
     assert result.stopped_early and len(result.history) < 30
     losses = [e["validation:cross_entropy"] for e in result.history]
     assert result.best_epoch == int(np.argmin(losses))
+    lines = capsys.readouterr().out.splitlines()
+    stop = next(line for line in lines if line.startswith("Stopping early"))
+    assert stop.startswith(f"Stopping early after epoch {len(losses)}/30: for 2 epochs in a row the "
+                           "validation loss was not early_stopping_tolerance=0.1 below the lowest of "
+                           "the early_stopping_patience=1 epochs before it (SageMaker's rule).")
+    assert stop.endswith(f"The lowest validation loss is epoch {result.best_epoch + 1}/30's.")
+    assert lines[-1] == (
+        f"Best model: epoch {result.best_epoch + 1}/30 (epoch={result.best_epoch} in the metrics), "
+        f"the lowest validation:cross_entropy ({min(losses):.6g}); saved to {tmp_path}/model.keras")
 
 
 def test_without_validation_the_last_epoch_is_kept(tmp_path, channels):
@@ -114,59 +124,186 @@ def test_cli_rejects_unknown_hyperparameters(tmp_path, capsys):
     assert code == 1 and "did you mean 'mlp_dim'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("channel", ["train", "validation", "test"])
+@pytest.mark.parametrize("content", ["", "\n  \n\t\n"])
+def test_an_empty_channel_is_refused_before_training(channel, content, tmp_path, capsys, channels):
+    empty = tmp_path / f"{channel}.jsonl"
+    empty.write_text(content)
+    files = dict(channels, **{channel: str(empty)})
+    code = main(["train", "--train", files["train"], "--validation", files["validation"], "--test",
+                 files["test"], "--model-dir", str(tmp_path / "job"), *job_arguments(HP)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"{empty}:0: the {channel} channel holds no records (the file is empty or holds only " \
+           "blank lines)" in err
+    assert not (tmp_path / "job" / "hyperparameters.json").exists()
+
+
+def test_validation_pairs_held_out_from_the_train_channel(tmp_path, capsys, channels):
+    model_dir = tmp_path / "job"
+    code = main(["train", "--train", channels["train"], "--model-dir", str(model_dir),
+                 "--progress-seconds", "0.000001", *job_arguments(HP), "epochs=2",
+                 "validation_fraction=0.2", "validation_seed=5"])
+    out = capsys.readouterr().out
+    assert code == 0
+    saved = json.loads((model_dir / "hyperparameters.json").read_text())
+    assert float(saved["validation_fraction"]) == 0.2 and int(saved["validation_seed"]) == 5
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert all("validation:cross_entropy" in epoch for epoch in metrics["epochs"])
+
+    hp = Hyperparameters.from_dict(saved)
+    holdout = HoldOut(0.2, seed=5)
+    pairs = {}
+    for part, side in (("train", holdout), ("validation", holdout.validation())):
+        batches = make_dataset(channels["train"], hp, training=False, holdout=side)
+        pairs[part] = {(int(a), int(b)) for features, _ in batches
+                       for a, b in zip(features["in0"][:, 0], features["in1"][:, 0])}
+    assert pairs["train"] and pairs["validation"] and not pairs["train"] & pairs["validation"]
+    counts = {part: sum(len(labels) for _, labels in make_dataset(
+        channels["train"], hp, training=False, holdout=side))
+        for part, side in (("train", holdout), ("validation", holdout.validation()))}
+    assert counts["train"] + counts["validation"] == 2000
+    assert 0.15 < counts["validation"] / 2000 < 0.25
+    assert (f"Training {counts['train']:,} train, {counts['validation']:,} validation pairs (held "
+            f"out, validation_fraction=0.2); epochs 1..2 of 2, mini_batch_size 64, on 1 device(s)"
+            ) in out
+    # Not a terminal: progress lines with step, total, pairs/s and ETA, then one line per epoch.
+    steps = -(-counts["train"] // 64)
+    assert f"epoch 1/2: step 1 of ~{steps} (" in out and "pairs/s, epoch ETA " in out
+    assert f"epoch 2/2: step {steps} of ~{steps} (100%)" in out
+    assert "epoch 2/2 done in " in out and "validation loss " in out
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--validation", "{validation}"], "a validation channel was given too; use one of them"),
+    (["validation_fraction=0.00001"], "leaves 2000 train and 0 validation pairs of the 2000"),
+    (["validation_fraction=0.7"], "Invalid value '0.7' for hyperparameter 'validation_fraction' "
+                                  "(out of range)"),
+])
+def test_validation_fraction_mistakes_are_refused(extra, message, tmp_path, capsys, channels):
+    extra = [value.format(**channels) for value in extra]
+    code = main(["train", "--train", channels["train"], "--model-dir", str(tmp_path),
+                 *job_arguments(HP), "validation_fraction=0.2", *extra])
+    assert code == 1 and message in capsys.readouterr().err
+
+
+def test_a_resumed_job_repeats_the_uninterrupted_numbers_and_tensorboard_has_each_epoch_once(
+        tmp_path, monkeypatch, capsys, channels):
+    hp = dict(HP, epochs="3", dropout="0.3", negative_sampling_rate="1", early_stopping_patience="5")
+    settings = dict(train=channels["validation"], validation=channels["test"], seed=11, verbose=0)
+    whole = train(hp, model_dir=tmp_path / "whole", **settings)
+
+    original = ModelDir.save_model
+
+    def killed_while_checkpointing_epoch_1(directory, model, path):
+        if path == directory.checkpoint(1):
+            raise KeyboardInterrupt  # after epoch 1 was trained and reported, before its state
+        original(directory, model, path)
+
+    monkeypatch.setattr(ModelDir, "save_model", killed_while_checkpointing_epoch_1)
+    with pytest.raises(KeyboardInterrupt):
+        train(hp, model_dir=tmp_path / "resumed", **settings)
+    monkeypatch.undo()
+    resumed = train(hp, model_dir=tmp_path / "resumed", **settings)
+    assert "epoch 1/3 is the last one done" in capsys.readouterr().out
+    assert [e["epoch"] for e in resumed.history] == [0, 1, 2]
+    for a, b in zip(whole.history, resumed.history):
+        assert a == pytest.approx(b, rel=1e-6)
+    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+    steps = {}
+    for name in os.listdir(tmp_path / "resumed" / "logs"):
+        for event in tf.compat.v1.train.summary_iterator(str(tmp_path / "resumed" / "logs" / name)):
+            for value in event.summary.value:
+                steps.setdefault(value.tag, []).append(event.step)
+    assert steps and all(sorted(s) == [0, 1, 2] for s in steps.values()), steps
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_progress_lines_every_n_seconds_with_step_rate_and_eta():
+    clock, lines = FakeClock(), []
+    progress = ProgressLines(epochs=40, batch_size=100, seconds=30, expected_steps=None,
+                             printer=lambda text, flush: lines.append(text), clock=clock)
+    progress.on_epoch_begin(0)
+    for step in range(200):  # 2 steps per second, 100 pairs each
+        clock.now += 0.5
+        progress.on_train_batch_end(step)
+    clock.now += 5  # validation
+    progress.on_epoch_end(0, {"loss": 0.51234, "val_loss": 0.49876})
+    assert lines == ["epoch 1/40: step 60, 200 pairs/s", "epoch 1/40: step 120, 200 pairs/s",
+                     "epoch 1/40: step 180, 200 pairs/s",
+                     "epoch 1/40 done in 1 min 45 s (200 pairs/s): loss 0.5123, "
+                     "validation loss 0.4988"]
+    lines.clear()
+    progress.on_epoch_begin(1)
+    for step in range(61):
+        clock.now += 0.5
+        progress.on_train_batch_end(step)
+    # 140 steps left in this epoch, 38 epochs of 200 steps after it, at 2 steps/s.
+    assert lines == ["epoch 2/40: step 60 of ~200 (30%), 200 pairs/s, epoch ETA 1 min 10 s, "
+                     "job ETA 1 h 4 min"]
+
+
 def test_sigkill_mid_run_then_rerun_resumes_from_last_completed_epoch(tmp_path):
-    data = tmp_path / "train.jsonl"
-    write_jsonl(data, modular_match_pairs(30000, seed=5))
+    data = write_jsonl(tmp_path / "train.jsonl", modular_match_pairs(8000, seed=5))
     val = write_jsonl(tmp_path / "val.jsonl", modular_match_pairs(300, seed=6))
     model_dir = tmp_path / "job"
-    command = [sys.executable, "-m", "keras_o2v.cli", "train", "--train", str(data),
-               "--validation", val, "--model-dir", str(model_dir), "--seed", "1",
-               *[f"{k}={v}" for k, v in HP.items() if k not in ("epochs", "mini_batch_size")],
-               "epochs=6", "mini_batch_size=32", "early_stopping_patience=5"]
-    process = subprocess.Popen(command, cwd=ROOT, env=subprocess_env(),
+    arguments = ["train", "--train", data, "--validation", val, "--model-dir", str(model_dir),
+                 "--seed", "1", *job_arguments(HP), "epochs=4", "mini_batch_size=32",
+                 "early_stopping_patience=5"]
+    process = subprocess.Popen(o2v_command(*arguments), cwd=ROOT, env=subprocess_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     state = model_dir / "checkpoints" / "state.json"
     deadline = time.time() + 240
-    while time.time() < deadline and process.poll() is None:
-        if state.exists() and json.loads(state.read_text())["epoch"] >= 1:
-            break
-        time.sleep(0.05)
+    while time.time() < deadline and process.poll() is None and not state.exists():
+        time.sleep(0.02)
     assert process.poll() is None, "the job ended before it could be interrupted"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     killed_at = json.loads(state.read_text())["epoch"]
-    assert 1 <= killed_at < 5
+    assert 0 <= killed_at < 3
     assert not (model_dir / "model.keras").exists()
 
-    rerun = subprocess.run(command, cwd=ROOT, env=subprocess_env(), capture_output=True,
-                           text=True, timeout=400)
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert f"epochs 0..{killed_at} are done; epoch {killed_at + 1} " in rerun.stdout
+    assert main(arguments) == 0  # the rerun, in this process
     metrics = json.loads((model_dir / "metrics.json").read_text())
-    assert [e["epoch"] for e in metrics["epochs"]] == list(range(6))
+    assert [e["epoch"] for e in metrics["epochs"]] == list(range(4))
     model = keras.saving.load_model(model_dir / "model.keras")
     assert model.predict({"in0": np.array([[3]]), "in1": np.array([[8]])}, verbose=0).shape == (1, 2)
     assert not [n for n in os.listdir(model_dir / "checkpoints") if n.startswith(".tmp-")]
 
 
-def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(tmp_path, channels):
-    results = {}
-    for count in (1, 2):
-        run = subprocess.run(
-            [sys.executable, os.path.join(SCRIPTS, "train_on_logical_cpus.py"), str(count),
-             channels["train"], channels["validation"], str(tmp_path / f"job{count}")],
-            cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0, run.stdout + run.stderr
-        assert f"REPLICAS {count}" in run.stdout
-        line = next(text for text in run.stdout.splitlines() if text.startswith("RESULT "))
-        results[count] = json.loads(line[len("RESULT "):])
-        line = next(text for text in run.stdout.splitlines() if text.startswith("LEARNING_RATE "))
-        kept = json.loads(line[len("LEARNING_RATE "):])  # the kept epoch's rate, from its checkpoint
-        assert kept["rate"] == pytest.approx(0.01 * 0.7 ** kept["best_epoch"], rel=1e-5)
+def test_cli_devices_cpu_2_trains_with_mirrored_strategy_like_one_device(tmp_path, channels):
+    hp = dict(HP, epochs="3", early_stopping_patience="5", learning_rate_decay="0.7")
+    env = subprocess_env()
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # what a user's shell has: o2v silences TensorFlow itself
+    done = run_o2v("train", "--devices", "cpu:2", "--seed", "7", "--train", channels["train"],
+                   "--validation", channels["validation"], "--model-dir", tmp_path / "two",
+                   *job_arguments(hp), env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "on 2 device(s): CPU:0, CPU:1" in done.stdout
+    assert done.stderr == ""  # TensorFlow's C++ and absl logs are silenced
+
+    # Keras initialises variables in another order under a strategy than without one.
+    one = train(hp, model_dir=tmp_path / "one", seed=7, verbose=0, train=channels["train"],
+                validation=channels["validation"], strategy=tf.distribute.OneDeviceStrategy("/cpu:0"))
+    two = json.loads((tmp_path / "two" / "metrics.json").read_text())
     # Same global batch and seed; only the float summation order differs across replicas.
-    assert results[2]["validation:accuracy"] == pytest.approx(results[1]["validation:accuracy"], abs=0.02)
-    assert results[2]["validation:cross_entropy"] == pytest.approx(
-        results[1]["validation:cross_entropy"], rel=0.1, abs=0.01)
+    assert two["epochs"][-1]["validation:accuracy"] == pytest.approx(
+        one.history[-1]["validation:accuracy"], abs=0.02)
+    assert two["epochs"][-1]["validation:cross_entropy"] == pytest.approx(
+        one.history[-1]["validation:cross_entropy"], rel=0.1, abs=0.01)
+    # The per-epoch learning-rate callback ran under MirroredStrategy: the kept epoch's rate.
+    kept = keras.saving.load_model(tmp_path / "two" / "model.keras")
+    rate = float(keras.ops.convert_to_numpy(kept.optimizer.learning_rate))
+    assert rate == pytest.approx(0.01 * 0.7 ** two["best_epoch"], rel=1e-5)
 
 
 def free_port():
@@ -175,22 +312,26 @@ def free_port():
         return s.getsockname()[1]
 
 
-def test_multi_worker_strategy_from_tf_config(tmp_path, channels):
+def test_multi_worker_strategy_from_tf_config(tmp_path):
+    train_file = write_jsonl(tmp_path / "train.jsonl", modular_match_pairs(600, seed=1))
+    validation = write_jsonl(tmp_path / "validation.jsonl", modular_match_pairs(200, seed=2))
     workers = [f"127.0.0.1:{free_port()}" for _ in range(2)]
     model_dir = tmp_path / "shared"
     processes = []
     for index in range(2):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         processes.append(subprocess.Popen(
-            [sys.executable, os.path.join(SCRIPTS, "multi_worker_train.py"), channels["train"],
-             channels["validation"], str(model_dir)],
-            cwd=ROOT, env=dict(subprocess_env(), TF_CONFIG=json.dumps(tf_config)),
+            [sys.executable, os.path.join(SCRIPTS, "multi_worker_train.py"), train_file,
+             validation, str(model_dir)],
+            cwd=ROOT, env=subprocess_env(TF_CONFIG=json.dumps(tf_config)),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     outputs = [p.communicate(timeout=400)[0] for p in processes]
     for process, output in zip(processes, outputs):
         assert process.returncode == 0, output[-3000:]
         assert "WORKER DONE" in output
-    metric_lines = [[line for line in output.splitlines() if "validation:" in line] for output in outputs]
+    metric_lines = [[line for line in output.splitlines()
+                     if line.startswith("#quality_metric") and "validation:" in line]
+                    for output in outputs]
     assert metric_lines[0] and metric_lines[0] == metric_lines[1]  # workers agree, so stop together
     assert (model_dir / "model.keras").exists()
     assert json.loads((model_dir / "metrics.json").read_text())["epochs"][-1]["epoch"] == 1

@@ -105,7 +105,7 @@ def test_interrupted_search_resumes_and_reports_the_best_trial(tmp_path, channel
 
     # A finished search run again trains nothing; other settings are refused.
     assert [t.objective for t in tune(**settings).trials] == [t.objective for t in result.trials]
-    assert "Best model based on" not in capsys.readouterr().out
+    assert "Best model:" not in capsys.readouterr().out
     with pytest.raises(Exception, match="other settings \\(space\\)"):
         tune(**dict(settings, hyperparameters={**FIXED, **RANGES, "mlp_layers": "1:3"}))
 

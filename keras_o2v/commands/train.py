@@ -20,9 +20,15 @@ def add_arguments(parser):
     parser.add_argument("--auxiliary", help="folder with vocab and pretrained embedding files")
     parser.add_argument("--model-dir", required=True, help="output folder (resumed when rerun)")
     parser.add_argument("--hyperparameters", help="JSON file of name -> value (SageMaker map)")
-    parser.add_argument("--gpus", default="all", help="'all' (default) or the number of GPUs")
+    parser.add_argument("--gpus", help="'all' (default) or the number of GPUs (0: the CPU)")
+    parser.add_argument("--devices", help="instead of --gpus: cpu:N trains with MirroredStrategy "
+                                          "on N logical CPU devices, gpu:N on the first N GPUs")
     parser.add_argument("--no-resume", action="store_true", help="start over, ignoring checkpoints")
-    parser.add_argument("--seed", type=int, help="seed for repeatable runs")
+    parser.add_argument("--seed", type=int, help="seed for repeatable runs (a resumed job "
+                                                 "repeats the uninterrupted one's numbers)")
+    parser.add_argument("--progress-seconds", type=float, default=30,
+                        help="when the output is not a terminal, a progress line every this many "
+                             "seconds (default 30; 0: epoch lines only)")
     parser.add_argument("hyperparameter", nargs="*", metavar="name=value",
                         help="hyperparameters; they override --hyperparameters")
 
@@ -31,8 +37,7 @@ def run(args):
     from keras_o2v.training import train
 
     values = hyperparameter_map(args.hyperparameters, args.hyperparameter)
-    result = train(values, train=args.train, validation=args.validation, test=args.test,
-                   auxiliary=args.auxiliary, model_dir=args.model_dir, gpus=args.gpus,
-                   resume=not args.no_resume, seed=args.seed)
-    print(f"Trained {result.model_dir}/model.keras (best epoch {result.best_epoch}).")
+    train(values, train=args.train, validation=args.validation, test=args.test,
+          auxiliary=args.auxiliary, model_dir=args.model_dir, gpus=args.gpus, devices=args.devices,
+          resume=not args.no_resume, seed=args.seed, progress_seconds=args.progress_seconds)
     return 0

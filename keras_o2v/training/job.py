@@ -1,6 +1,7 @@
 """The Object2Vec training job: SageMaker's channels, metrics and early stopping."""
 
 import dataclasses
+import math
 import os
 import sys
 from typing import Dict, List
@@ -8,17 +9,24 @@ from typing import Dict, List
 import keras
 import tensorflow as tf
 
-from keras_o2v.data import make_dataset, validate_files
+from keras_o2v.data import channel_files, make_dataset, validate_files
+from keras_o2v.data.holdout import HoldOut
 from keras_o2v.errors import DataError, O2VError
 from keras_o2v.hyperparameters import Hyperparameters
-from keras_o2v.keras_compat import quiet_unknown_length, skip_multi_worker_symbolic_build
+from keras_o2v.keras_compat import (
+    quiet_unknown_length,
+    restore_seed_generator_states,
+    seed_generator_states,
+    skip_multi_worker_symbolic_build,
+)
 from keras_o2v.models.object2vec import Object2Vec
 from keras_o2v.training import validation_metric
 from keras_o2v.training.adaptation import adapt_to_train_channel
 from keras_o2v.training.metrics_reporter import MetricsReporter, sagemaker_metrics
 from keras_o2v.training.model_dir import ModelDir
+from keras_o2v.training.progress import ProgressLines, epoch_label
 from keras_o2v.training.ranking_evaluation import job_ranking_tasks, ranking_metrics
-from keras_o2v.training.strategy import choose_strategy, is_chief, multi_worker_config
+from keras_o2v.training.strategy import choose_strategy, device_names, is_chief, multi_worker_config
 
 
 @dataclasses.dataclass
@@ -43,7 +51,8 @@ class TrainingResult:
 
 
 def train(hyperparameters, train, model_dir, validation=None, test=None, auxiliary=None,
-          strategy=None, gpus="all", resume=True, validate=True, seed=None, verbose="auto"):
+          strategy=None, gpus=None, devices=None, resume=True, validate=True, seed=None,
+          verbose="auto", progress_seconds=30):
     """Runs a whole Object2Vec training job, as SageMaker's container does.
 
     Every epoch trains on the train channel (with negative sampling when set),
@@ -52,7 +61,15 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     validation epoch (lowest validation loss; the last epoch without a
     validation channel) is saved to `model_dir/model.keras` and scored on the
     test channel. Rerunning the same job on the same `model_dir` resumes after
-    the last completed epoch.
+    the last completed epoch; with a `seed`, a resumed job computes what the
+    uninterrupted job would have (epoch `e`'s data order and negatives depend on
+    `(seed, e)` only).
+
+    Every channel is checked before training starts: bad records are listed
+    with file and line (`validate`), and a channel without records is refused.
+    With `validation_fraction > 0` (a keras_o2v extension) the validation pairs
+    are held out from the train channel (`keras_o2v.data.holdout`) instead of
+    coming from a validation channel.
 
     keras_o2v extensions: with ranking metrics on (`ranking_metrics`, on by
     default in retrieval mode), the validation and test channels also report
@@ -69,13 +86,19 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         auxiliary: optional folder holding the vocab and pretrained embedding
             files named by `encN_vocab_file` / `encN_pretrained_embedding_file`.
         strategy: a `tf.distribute.Strategy`; by default chosen from `gpus`
-            and `TF_CONFIG` (see `keras_o2v.training.strategy`).
-        gpus: "all" or a number of GPUs, when `strategy` is not given.
+            or `devices` and `TF_CONFIG` (see `keras_o2v.training.strategy`).
+        gpus: None or "all" (every visible GPU), or a number of GPUs.
+        devices: instead of `gpus`, a devices string: `cpu:2` trains with
+            MirroredStrategy on two logical CPU devices (it must come before
+            TensorFlow initialises its devices), `gpu:2` on the first two GPUs.
         resume: continue from `model_dir`'s checkpoints when present.
         validate: check every channel first and list all bad records at once.
         seed: makes initialisation, shuffling and negative sampling repeatable.
-        verbose: "auto" (a progress bar on a terminal, one line per epoch
-            otherwise), 0, 1 or 2 as in `keras.Model.fit`.
+        verbose: "auto" (a Keras progress bar on a terminal, progress lines
+            otherwise), 1 (the progress bar), 2 (progress lines: one every
+            `progress_seconds` and one per epoch) or 0 (neither). The
+            `#quality_metric` lines are printed in every case.
+        progress_seconds: time between progress lines (`verbose=2`).
 
     Returns:
         A `TrainingResult`.
@@ -89,18 +112,17 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     """
     hp = hyperparameters if isinstance(hyperparameters, Hyperparameters) else \
         Hyperparameters.from_dict(hyperparameters)
+    # Logical devices (`cpu:2`) can only be made before anything initialises TensorFlow's.
+    strategy = strategy or choose_strategy(gpus, devices)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    strategy = strategy or choose_strategy(gpus)
     directory = ModelDir(model_dir, writer=is_chief())
     _check_same_job(directory, hp)
-    if validate:
-        for name, channel in (("train", train), ("validation", validation), ("test", test)):
-            if channel is not None:
-                validate_files(channel, hp).raise_if_bad()
-    validation_metric.check_has_validation(hp, validation)
+    channels = _channels(hp, train, validation, test)
+    counts = _check_channels(channels, hp, validate)
+    validation_metric.check_has_validation(hp, channels.get("validation"))
     ranking = job_ranking_tasks(hp, train, validation, test)
     directory.write_json(directory.hyperparameters, hp.to_string_map())
     if hp.bucket_width != hp.effective_bucket_width:
@@ -113,11 +135,11 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     with strategy.scope():
         if state is not None:
             model = keras.saving.load_model(directory.checkpoint(state["epoch"]))
+            restore_seed_generator_states(model, state.get("seed_generators", []))
             early_stopping.set_state(state["early_stopping"])
             done = state["epoch"]
-            print(f"Resuming from {directory.checkpoint(done)}: epochs 0..{done} are done; "
-                  f"epoch {done + 1} (Keras' 'Epoch {done + 2}/{hp.epochs}') comes next.",
-                  flush=True)
+            print(f"Resuming from {directory.checkpoint(done)}: {epoch_label(done, hp.epochs)} "
+                  f"is the last one done.", flush=True)
         else:
             model = Object2Vec(hp)
             _initialise_tables(model, hp, auxiliary)
@@ -126,29 +148,39 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     start_epoch = state["epoch"] + 1 if state else 0
     history = state["history"] if state else []
     stopped = bool(state and state.get("stopped_early"))
-    reporter = MetricsReporter(directory.logs if directory.writer else None)
-    callback = _EpochEnd(hp, directory, early_stopping, reporter, history,
-                         has_validation=validation is not None, ranking=ranking)
+    has_validation = "validation" in channels
+    # TensorBoard gets the epochs of `history` afresh, so a resumed epoch is never there twice.
+    reporter = MetricsReporter(directory.logs if directory.writer else None, history=history)
+    epoch_end = _EpochEnd(hp, directory, early_stopping, reporter, history, has_validation,
+                          ranking)
+    callbacks = [epoch_end]
     if start_epoch < hp.epochs and not stopped:
-        data_seed = None if seed is None else seed + 1_000_003 * start_epoch
-        train_data = _distributable(make_dataset(train, hp, training=True, seed=data_seed))
-        validation_data = None if validation is None else _distributable(
-            make_dataset(validation, hp, training=False))
+        if verbose:
+            print(_plan(hp, counts, strategy, start_epoch), flush=True)
+        if verbose == 2:
+            callbacks.insert(0, ProgressLines(hp.epochs, hp.mini_batch_size, progress_seconds,
+                                              expected_steps=_expected_steps(hp, counts)))
+        elif verbose == 1:  # first, so that the bar ends its line before the metric lines
+            callbacks.insert(0, keras.callbacks.ProgbarLogger())
+        train_data = _distributable(_dataset(channels["train"], hp, training=True, seed=seed,
+                                             initial_epoch=start_epoch))
+        validation_data = None if not has_validation else _distributable(
+            _dataset(channels["validation"], hp, training=False))
         skip_multi_worker_symbolic_build(model, strategy)
         with quiet_unknown_length(), strategy.scope():
             model.fit(train_data, validation_data=validation_data, epochs=hp.epochs,
-                      initial_epoch=start_epoch, callbacks=[callback], verbose=verbose,
+                      initial_epoch=start_epoch, callbacks=callbacks, verbose=int(verbose == 1),
                       shuffle=False)
-        stopped = callback.stopped_early or stopped
+        stopped = epoch_end.stopped_early or stopped
 
-    best_epoch = _best_epoch(early_stopping, history, validation is not None)
+    best_epoch = _best_epoch(early_stopping, history, has_validation)
     with strategy.scope():
         best = keras.saving.load_model(directory.checkpoint(best_epoch))
     directory.save_model(best, directory.model)
     test_metrics = {}
-    if test is not None:
+    if "test" in channels:
         with quiet_unknown_length():
-            logs = best.evaluate(_distributable(make_dataset(test, hp, training=False)),
+            logs = best.evaluate(_distributable(_dataset(channels["test"], hp, training=False)),
                                  verbose=0, return_dict=True)
         test_metrics = sagemaker_metrics(logs, "test")
         test_metrics.update(ranking_metrics(ranking, "test", best))
@@ -158,7 +190,8 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         "test": test_metrics,
     })
     directory.prune_checkpoints(keep_epochs=[best_epoch])
-    print(f"Best model based on epoch {best_epoch}. Saved to {directory.model}", flush=True)
+    print(_best_model_line(hp, early_stopping, best_epoch, has_validation, directory.model),
+          flush=True)
     return TrainingResult(best, directory.path, history, best_epoch, stopped, test_metrics)
 
 
@@ -181,26 +214,127 @@ class _EpochEnd(keras.callbacks.Callback):
         logs = logs or {}
         metrics = sagemaker_metrics(logs, "train")
         if self.has_validation:
+            if "val_loss" not in logs:
+                raise DataError([("<validation>", 0, "the validation channel gave no records")])
             metrics.update(sagemaker_metrics(logs, "validation", prefix="val_"))
             metrics.update(ranking_metrics(self.ranking, "validation", self.model))
             self.stopped_early = self.early_stopping.update(
                 validation_metric.early_stopping_value(self.hp, logs, metrics))
             if self.stopped_early:
                 self.model.stop_training = True
-        self.reporter.report(metrics, epoch=epoch)
         self.history.append({"epoch": epoch, **metrics})
         self.directory.save_model(self.model, self.directory.checkpoint(epoch))
         self.directory.write_json(self.directory.state, {
             "epoch": epoch, "history": self.history, "stopped_early": self.stopped_early,
             "early_stopping": self.early_stopping.get_state(),
+            "seed_generators": seed_generator_states(self.model),
         })
+        self.reporter.report(metrics, epoch=epoch)
         best = _best_epoch(self.early_stopping, self.history, self.has_validation)
         self.directory.prune_checkpoints(keep_epochs=[best])
         if self.stopped_early:
-            print(f"Early stopping at epoch {epoch}: {validation_metric.describe(self.hp)} did "
-                  f"not improve by "
-                  f"{self.hp.early_stopping_tolerance} for more than "
-                  f"{self.hp.early_stopping_patience} epochs.", flush=True)
+            patience, tolerance = self.hp.early_stopping_patience, self.hp.early_stopping_tolerance
+            metric = validation_metric.describe(self.hp)
+            lowest, below = ("lowest", "below") if self.early_stopping.direction == "min" else \
+                ("highest", "above")
+            print(f"Stopping early after {epoch_label(epoch, self.hp.epochs)}: for "
+                  f"{patience + 1} epochs in a row the {metric} was not "
+                  f"early_stopping_tolerance={tolerance} {below} the {lowest} of the "
+                  f"early_stopping_patience={patience} epochs before it (SageMaker's rule). "
+                  f"The {lowest} {metric} is {epoch_label(best, self.hp.epochs)}'s.", flush=True)
+
+
+def _channels(hp, train, validation, test):
+    """`{name: (paths, holdout)}` of the channels in use."""
+    channels = {"train": (train, None)}
+    if hp.validation_fraction > 0:
+        if validation is not None:
+            raise O2VError(
+                f"validation_fraction={hp.validation_fraction} holds validation pairs out of "
+                "the train channel, and a validation channel was given too; use one of them")
+        holdout = HoldOut(hp.validation_fraction, hp.validation_seed)
+        channels["train"] = (train, holdout)
+        channels["validation"] = (train, holdout.validation())
+    elif validation is not None:
+        channels["validation"] = (validation, None)
+    if test is not None:
+        channels["test"] = (test, None)
+    return channels
+
+
+def _check_channels(channels, hp, validate):
+    """Lists bad records (`validate`) and refuses empty channels; returns record counts.
+
+    Without `validate` only the first record of each channel is looked for, and the
+    counts are left out.
+    """
+    counts = {}
+    for name, (paths, holdout) in channels.items():
+        if holdout is not None and holdout.held_out:
+            continue  # counted with the train channel it comes from
+        files = channel_files(paths)
+        where = ", ".join(files)
+        if validate:
+            report = validate_files(files, hp, holdout=holdout)
+            report.raise_if_bad()
+            counts[name] = report.records - report.held_out
+            if holdout is not None:
+                counts["validation"] = report.held_out
+        elif not _has_records(files):
+            counts[name] = 0
+        if counts.get(name) == 0:
+            raise DataError([(where, 0, f"the {name} channel holds no records (the file is "
+                                        "empty or holds only blank lines)")])
+        if holdout is not None and validate and not (counts["train"] and counts["validation"]):
+            kept, held = counts["train"], counts["validation"]
+            raise DataError([(where, 0, (
+                f"validation_fraction={hp.validation_fraction} (validation_seed="
+                f"{hp.validation_seed}) leaves {kept} train and {held} validation pairs of the "
+                f"{report.records} in the train channel; both need some"))])
+    return counts
+
+
+def _has_records(files):
+    for path in files:
+        with open(path, "rb") as f:
+            if any(line.strip() for line in f):
+                return True
+    return False
+
+
+def _dataset(channel, hp, training, **kwargs):
+    paths, holdout = channel
+    return make_dataset(paths, hp, training=training, holdout=holdout, **kwargs)
+
+
+def _expected_steps(hp, counts):
+    """Steps of one epoch estimated from the train record count (negatives included)."""
+    records = counts.get("train")
+    if not records:
+        return None
+    return math.ceil(records * (1 + hp.negative_sampling_rate) / hp.mini_batch_size)
+
+
+def _plan(hp, counts, strategy, start_epoch):
+    sizes = [f"{counts[name]:,} {name}" for name in ("train", "validation", "test") if name in counts]
+    if hp.validation_fraction > 0 and "validation" in counts:
+        sizes[1] += f" (held out of train, validation_fraction={hp.validation_fraction})"
+    pairs = f"{', '.join(sizes)} pairs; " if sizes else ""
+    devices = device_names(strategy)
+    return (f"Training {pairs}epochs {start_epoch + 1}..{hp.epochs} of {hp.epochs}, "
+            f"mini_batch_size {hp.mini_batch_size}, on {len(devices)} device(s): "
+            f"{', '.join(devices)}")
+
+
+def _best_model_line(hp, early_stopping, best_epoch, has_validation, path):
+    label = epoch_label(best_epoch, hp.epochs)
+    if not has_validation or best_epoch >= len(early_stopping.values):
+        return (f"Best model: {label} (epoch={best_epoch} in the metrics), the last one "
+                f"(no validation channel); saved to {path}")
+    extreme = "lowest" if early_stopping.direction == "min" else "highest"
+    return (f"Best model: {label} (epoch={best_epoch} in the metrics), the {extreme} "
+            f"{validation_metric.describe(hp)} ({early_stopping.values[best_epoch]:.6g}); "
+            f"saved to {path}")
 
 
 def _best_epoch(early_stopping, history, has_validation):

@@ -1,6 +1,8 @@
 """Reports metrics under SageMaker's names: stdout lines, metrics.json, TensorBoard."""
 
 import math
+import os
+import shutil
 import socket
 
 import tensorflow as tf
@@ -33,17 +35,30 @@ class MetricsReporter:
     Args:
         log_dir: TensorBoard folder, or None to skip TensorBoard.
         printer: where lines go (default `print`).
+        history: the per-epoch metrics of the job so far (`{"epoch": 3, name:
+            value, ...}`). `log_dir` is started afresh with them, so that a
+            resumed job, which repeats an epoch that was cut short, holds every
+            epoch once.
     """
 
-    def __init__(self, log_dir=None, printer=print):
+    def __init__(self, log_dir=None, printer=print, history=()):
         self.host = socket.gethostname()
         self.printer = printer
-        self.writer = tf.summary.create_file_writer(log_dir) if log_dir else None
+        self.writer = None
+        if log_dir:
+            if os.path.isdir(log_dir):
+                shutil.rmtree(log_dir)
+            self.writer = tf.summary.create_file_writer(log_dir)
+            for entry in history:
+                self._write({k: v for k, v in entry.items() if k != "epoch"}, entry["epoch"])
 
     def report(self, metrics, epoch=None):
         where = f"host={self.host}" + (f", epoch={epoch}" if epoch is not None else "")
         for name, value in metrics.items():
             self.printer(f"#quality_metric: {where}, {name}={value:.6g}", flush=True)
+        self._write(metrics, epoch)
+
+    def _write(self, metrics, epoch):
         if self.writer is not None:
             with self.writer.as_default():
                 for name, value in metrics.items():
