@@ -38,8 +38,8 @@ def subprocess_env(**extra):
     """The environment of a child Python: this checkout first on the path, no GPU."""
     path = os.pathsep.join([ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
                                      if p])
-    return dict(os.environ, PYTHONPATH=path, CUDA_VISIBLE_DEVICES="", KERAS_BACKEND="tensorflow",
-                **extra)
+    return {**os.environ, "PYTHONPATH": path, "CUDA_VISIBLE_DEVICES": "",
+            "KERAS_BACKEND": "tensorflow", **extra}
 
 
 def run_python(args, timeout=300, env=None, **kwargs):
