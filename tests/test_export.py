@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_o2v import pad_sequences
+from keras_o2v import Object2Vec, pad_sequences
 from keras_o2v.cli import main as o2v
 from keras_o2v.export import cudnn_ops, export_saved_model, list_versions, saved_model_op_types
 from keras_o2v.hyperparameters import Hyperparameters
-from tests.harness import MAX_LEN, predict_scores, random_pairs, tiny_model
+from tests.harness import MAX_LEN, predict_scores, random_pairs, tiny_hyperparameters, tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +168,34 @@ def test_export_command(tmp_path, capsys):
     scores = loaded.signatures["serving_default"](
         in0=tf.constant(pad_sequences(in0)), in1=tf.constant(pad_sequences(in1)))["scores"]
     np.testing.assert_allclose(scores.numpy(), predict_scores(model, in0, in1), atol=1e-5)
+
+
+def test_keras_export_writes_the_serving_export_also_for_a_cudnn_model(tmp_path, capsys):
+    # use_cudnn=True is what "auto" becomes on a GPU host; Keras' own export would trace it.
+    model = Object2Vec(tiny_hyperparameters("bilstm"), use_cudnn=True)
+    model.set_weights(tiny_model("bilstm").get_weights())
+    path = tmp_path / "o2v"
+    model.export(path)
+    assert f"Saved artifact at '{path}'" in capsys.readouterr().out
+    assert cudnn_ops(str(path)) == []
+    loaded = tf.saved_model.load(str(path))
+    assert set(loaded.signatures) == {"serving_default", "embed_in0", "embed_in1"}
+    assert os.path.exists(path / "assets.extra" / "tf_serving_warmup_requests")
+    in0, in1 = random_pairs(4, seed=2)
+    scores = loaded.signatures["serving_default"](
+        in0=tf.constant(pad_sequences(in0)), in1=tf.constant(pad_sequences(in1)))["scores"]
+    np.testing.assert_allclose(scores, predict_scores(tiny_model("bilstm"), in0, in1), atol=1e-5)
+
+    model.export(path, verbose=False, warmup=False)  # replaces the folder as a whole
+    assert not os.path.exists(path / "assets.extra" / "tf_serving_warmup_requests")
+    assert sorted(os.listdir(tmp_path)) == ["o2v"]
+    with pytest.raises(ValueError, match="takes no input_signature"):
+        model.export(tmp_path / "other", input_signature=[tf.TensorSpec([None, 3], tf.int64)])
+
+
+def test_tf_saved_model_save_works_after_embed(tmp_path):
+    model = tiny_model("pooled_embedding")
+    before = model.embed(in1=[[1, 2], [3]])
+    tf.saved_model.save(model, str(tmp_path / "saved"))
+    assert "serving_default" in tf.saved_model.load(str(tmp_path / "saved")).signatures
+    np.testing.assert_array_equal(model.embed(in1=[[1, 2], [3]]), before)

@@ -125,7 +125,7 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
             self.similarity = similarity
             self.candidate_frequencies = CandidateFrequencies(
                 num_buckets(hp), alpha=hp.retrieval_sampling_alpha, name="candidate_frequencies")
-        self._embed_functions = {}
+        self._embed_functions = _UntrackedFunctions()
         self._hyperparameter_callbacks = []
 
     def get_config(self):
@@ -288,6 +288,50 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
         return self.head.score_matrix(queries, candidates, positive_class, logits=logits,
                                       pairwise=pairwise)
 
+    # === Export ===
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Keras' `Model.export`; its TensorFlow SavedModel is keras_o2v's serving export.
+
+        With `format="tf_saved_model"` (the default) this writes at `filepath` what
+        `keras_o2v.export_saved_model` writes as a version for TensorFlow Serving:
+        the signatures `serving_default` (`in0`, `in1` -> `scores`), `embed_in0` and
+        `embed_in1` (-> `embeddings`), a graph without CUDA-only ops (a bilstm is
+        traced through a twin without cuDNN, also on a GPU host), warm-up records and
+        `hyperparameters.json` in `assets.extra/`. The folder is written aside and
+        renamed into place (an existing one is replaced). Other formats (`onnx`,
+        `openvino`, `litert`) are Keras' own.
+
+        Args:
+            filepath: the SavedModel folder.
+            format: "tf_saved_model", or another format of `keras.Model.export`.
+            verbose: print what was written (default: True, as Keras does).
+            input_signature: only for other formats; keras_o2v's signatures are
+                its serving contract (`keras_o2v.serving_contract`).
+            **kwargs: `warmup=False` leaves out the warm-up records; other formats
+                take Keras' options.
+
+        Example:
+        >>> model.export("exports/o2v")  # doctest: +SKIP
+        """
+        if format != "tf_saved_model":
+            return super().export(filepath, format=format, verbose=verbose,
+                                  input_signature=input_signature, **kwargs)
+        warmup = kwargs.pop("warmup", True)
+        if input_signature is not None or kwargs:
+            given = ["input_signature"] * (input_signature is not None) + sorted(kwargs)
+            raise ValueError(
+                f"Object2Vec.export(format='tf_saved_model') writes keras_o2v's serving "
+                f"signatures and takes no {', '.join(given)}; use keras.export.ExportArchive "
+                "for signatures of your own.")
+        # Imported here: the export package builds on this module.
+        from keras_o2v.export.at_path import export_at_path
+
+        export_at_path(self, filepath, warmup=warmup)
+        if verbose is None or verbose:
+            print(f"Saved artifact at '{filepath}' with signatures serving_default (in0, in1 -> "
+                  "scores), embed_in0 (in0 -> embeddings), embed_in1 (in1 -> embeddings).")
+
     # === Embeddings ===
     def encode(self, side, ids, training=False):
         """Embeddings `[batch, d]` of int ids `[batch, length]` (a tensor) for one side."""
@@ -310,12 +354,12 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
         if (in0 is None) == (in1 is None):
             raise ValueError("Give exactly one of in0= or in1= to embed().")
         side, sequences = (0, in0) if in0 is not None else (1, in1)
-        function = self._embed_functions.get(side)
+        function = self._embed_functions.by_side.get(side)
         if function is None:
             function = tf.function(
                 lambda ids: self.encode(side, ids),
                 input_signature=[tf.TensorSpec([None, None], tf.int64)], reduce_retracing=True)
-            self._embed_functions[side] = function
+            self._embed_functions.by_side[side] = function
         outputs = [
             function(tf.constant(pad_sequences(sequences[start:start + batch_size])))
             for start in range(0, len(sequences), batch_size)
@@ -324,6 +368,18 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
             width = self.encoders[side].compute_output_shape((None, None, None))[-1]
             return np.zeros((0, width), np.float32)
         return np.concatenate([np.asarray(o) for o in outputs], axis=0)
+
+
+class _UntrackedFunctions:
+    """`embed`'s compiled functions, per side, out of TensorFlow's object tracking.
+
+    A dict attribute of a Keras model is tracked, and `tf.saved_model.save` (also
+    Keras' own `export`) refuses a tracked dict keyed by integers; a plain object is
+    not tracked, and the functions are a cache that need not be saved.
+    """
+
+    def __init__(self):
+        self.by_side = {}
 
 
 class _PairHead:
