@@ -5,6 +5,7 @@ import pytest
 from keras_o2v import Hyperparameters, Object2Vec
 from keras_o2v.cli import main
 from keras_o2v.neighbors import read_vectors
+from tests.harness import read_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +25,7 @@ def test_embed_writes_vectors_in_order_with_ids(model_dir, tmp_path, capsys):
     out = tmp_path / "vectors.jsonl"
     assert main(["embed", "--model-dir", str(folder), "--input", str(objects),
                  "--output", str(out), "--batch-size", "2"]) == 0
+    assert [sorted(line) for line in read_jsonl(out)] == [["embeddings", "id"]] * 3
     vectors = read_vectors(str(out))
     assert vectors.ids == ["a", 3, 7]
     np.testing.assert_allclose(vectors.vectors[0], model.embed(in0=[[1, 2]])[0], atol=1e-6)

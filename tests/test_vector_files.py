@@ -36,7 +36,7 @@ def test_missing_ids_default_to_record_number(tmp_path):
 @pytest.mark.parametrize("line, message", [
     ('{"id": "b", "embedding": [1, 2', "malformed JSON"),
     ('[1, 2, 3]', "expected a JSON object"),
-    ('{"id": "b"}', "missing key 'embedding'"),
+    ('{"id": "b"}', "missing key 'embeddings'"),
     ('{"id": "b", "embedding": [1, "x", 3]}', "list of numbers"),
     ('{"id": "b", "embedding": [1, 2]}', "dimension 2, expected 3"),
     ('{"id": "b", "embedding": [1, NaN, 3]}', "NaN or infinite"),

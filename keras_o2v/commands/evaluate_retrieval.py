@@ -9,7 +9,7 @@ ties, `hits_at_1|10|100`, `mrr`, `mean_rank` and `auc` (see
 With `--queries` and `--base` (vectors files): each query has one true item in the
 base set. Say which, either
   - with a field in each query record (default `"truth"`) holding the base
-    item's id: `{"id": "q1", "embedding": [...], "truth": "doc7"}`, or
+    item's id: `{"id": "q1", "embeddings": [...], "truth": "doc7"}`, or
   - with `--paired`: query i's true item is base item i (both files hold the
     same number of vectors, e.g. the two halves of each document).
 The rank of the true item among all base items is computed by the chosen

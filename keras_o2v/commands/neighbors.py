@@ -1,6 +1,6 @@
 """`o2v neighbors`: k nearest base vectors of each query vector.
 
-Vectors files are JSON Lines `{"id": ..., "embedding": [...]}` or `.npy`
+Vectors files are JSON Lines `{"id": ..., "embeddings": [...]}` or `.npy`
 arrays (with optional `<name>.ids.txt` ids); see
 `keras_o2v.neighbors.vector_files`. Output is JSON Lines, one line per query:
 `{"id": qid, "neighbors": [{"id": bid, "score": s}, ...]}`, nearest first.
@@ -24,7 +24,7 @@ HELP = "Find the k nearest base vectors of each query vector (exact, or approxim
 
 def add_arguments(parser):
     parser.add_argument("--vectors", required=True,
-                        help="base vectors: JSON Lines {id, embedding} or .npy")
+                        help="base vectors: JSON Lines {id, embeddings} or .npy")
     parser.add_argument("--queries",
                         help="query vectors in the same formats (default: the base vectors)")
     parser.add_argument("--k", type=int, default=10, help="neighbours per query (default 10)")

@@ -3,10 +3,10 @@
 Two input formats are accepted, chosen by file extension:
 
 - JSON Lines (any extension but `.npy`): one object per line,
-  `{"id": "doc7", "embedding": [0.1, -0.3, ...]}`. `id` is a string or an
-  integer and is optional (the 0-based record number is used when absent).
-  The vector key may also be `"embeddings"`, as in SageMaker Object2Vec's
-  JSON Lines inference output. Other keys are ignored unless asked for (e.g.
+  `{"id": "doc7", "embeddings": [0.1, -0.3, ...]}` (the key of `o2v embed`,
+  `o2v predict` and SageMaker Object2Vec's inference output). `id` is a string or
+  an integer and is optional (the 0-based record number is used when absent).
+  The older key `"embedding"` is read too. Other keys are ignored unless asked for (e.g.
   a `"truth"` field for `o2v evaluate-retrieval`). Blank lines are skipped.
   All vectors have the same dimension and finite values.
 - NumPy `.npy`: a 2-D float array `[count, dim]`. Ids come from a sidecar text
@@ -26,7 +26,7 @@ import numpy as np
 
 from keras_o2v.errors import DataError
 
-VECTOR_KEYS = ("embedding", "embeddings")
+VECTOR_KEYS = ("embeddings", "embedding")
 MAX_PROBLEMS = 50
 
 VectorFile = collections.namedtuple("VectorFile", ["ids", "vectors", "fields", "lines"])
@@ -157,7 +157,7 @@ def _parse_record(line, fields):
         return None, f"expected a JSON object, got {type(obj).__name__}"
     key = next((k for k in VECTOR_KEYS if k in obj), None)
     if key is None:
-        return None, "missing key 'embedding'"
+        return None, "missing key 'embeddings'"
     values = obj[key]
     if (not isinstance(values, list) or not values
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):

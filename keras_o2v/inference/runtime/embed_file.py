@@ -7,11 +7,11 @@ import numpy as np
 from keras_o2v.atomic_files import atomic_write
 from keras_o2v.data.token_ids import sequence_problem
 from keras_o2v.errors import DataError
-from keras_o2v.serving_contract import INPUT_NAMES
+from keras_o2v.serving_contract import EMBEDDINGS, INPUT_NAMES
 
 
 def embed_file(model, input_path, output_path, batch_size=1024):
-    """Writes `{"id": ..., "embedding": [...]}` for each object line, in order.
+    """Writes `{"id": ..., "embeddings": [...]}` for each object line, in order.
 
     Each input line holds one object, `{"id": "doc7", "in0": [ids]}` or
     `{"id": 12, "in1": [ids]}`: `in0` lines go through enc0, `in1` lines through
@@ -19,7 +19,8 @@ def embed_file(model, input_path, output_path, batch_size=1024):
     checked first; any bad line (malformed JSON, both or neither of in0/in1, ids
     that are not integers in `[0, vocab_size)`, an empty list) is reported with
     its line number and nothing is written. Lines are embedded in batches, and
-    the output file appears only when complete. The output is what
+    the output file appears only when complete. The key is `embeddings`, as in
+    `o2v predict` and the servers' answers. The output is what
     `o2v neighbors --vectors/--queries` and `keras_o2v.neighbors.read_vectors` read.
 
     Args:
@@ -69,7 +70,7 @@ def _write_batch(model, batch, out):
                 vectors = np.zeros((len(batch), embedded.shape[1]), np.float32)
             vectors[rows] = embedded
     for (object_id, _, _), vector in zip(batch, vectors):
-        out.write(json.dumps({"id": object_id, "embedding": [float(v) for v in vector]}) + "\n")
+        out.write(json.dumps({"id": object_id, EMBEDDINGS: [float(v) for v in vector]}) + "\n")
     return len(batch)
 
 
