@@ -6,6 +6,8 @@ runs on generated ratings so the default suite needs no network. The real data
 run is marked `large`.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,8 @@ def generated_movielens(users=60, items=80, per_user=30, seed=0):
     rating = np.clip(np.round(3.5 + user_bias[user_ids] + item_bias[item_ids]), 1, 5)
     ratings = Ratings(user_ids.astype(np.int32), item_ids.astype(np.int32),
                       rating.astype(np.float32), np.arange(len(user_ids), dtype=np.int64))
-    titles = {i: f"Movie {i}" for i in range(1, items + 1)}
+    titles = {i: f"Movie {i}: a title longer than forty characters, shown whole"
+              for i in range(1, items + 1)}
     genres = {i: ("Drama",) for i in range(1, items + 1)}
     return MovieLens100k(ratings, titles, genres, source="generated"), rating
 
@@ -41,8 +44,15 @@ def test_demo_trains_exports_serves_and_answers_over_http(tmp_path):
         assert 0.0 < predicted < 6.0 and 1 <= true <= 5
     assert len(result["neighbors"]) == 5 and 3 not in result["neighbors"]
     assert all(1 <= item <= 80 for item in result["neighbors"])
-    assert any("Movies nearest to Movie 3" in line for line in lines)
+    assert any(line.startswith("Movies nearest to Movie 3: a title longer") for line in lines)
     assert (tmp_path / "export" / "o2v" / "1" / "saved_model.pb").exists()
+    trained = next(line for line in lines if line.startswith("Trained in "))
+    assert re.search(r"; kept epoch [1-8]/8 \(the lowest validation loss\); test RMSE ", trained)
+    started = next(line for line in lines if line.startswith("o2v serve started at "))
+    assert re.match(r"o2v serve started at http://127\.0\.0\.1:(\d+) \(port \1, process \d+\)",
+                    started)
+    rated = [line for line in lines if line.startswith("  user ")]
+    assert len(rated) == 5 and all("shown whole" in line and "  true " in line for line in rated)
 
 
 @pytest.mark.large

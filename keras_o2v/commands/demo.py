@@ -59,6 +59,7 @@ def run_demo(workdir, movielens=None, hyperparameters=None, query_movie=WELL_KNO
     """
     from keras_o2v import datasets, export_saved_model, train
     from keras_o2v.neighbors import NearestNeighbors
+    from keras_o2v.training.progress import epoch_label
     from keras_o2v_serving.launcher import ServeProcess
 
     os.makedirs(workdir, exist_ok=True)
@@ -80,7 +81,8 @@ def run_demo(workdir, movielens=None, hyperparameters=None, query_movie=WELL_KNO
     result = train(hp, model_dir=os.path.join(workdir, "model_dir"), seed=seed, verbose=0,
                    **channels)
     test_rmse = float(np.sqrt(result.test_metrics["test:mean_squared_error"]))
-    printer(f"Trained in {time.perf_counter() - start:.0f} s; best epoch {result.best_epoch}; "
+    printer(f"Trained in {time.perf_counter() - start:.0f} s; kept "
+            f"{epoch_label(result.best_epoch, hp['epochs'])} (the lowest validation loss); "
             f"test RMSE {test_rmse:.4f}")
 
     base_path = os.path.join(workdir, "export", "o2v")
@@ -89,16 +91,19 @@ def run_demo(workdir, movielens=None, hyperparameters=None, query_movie=WELL_KNO
 
     with ServeProcess(["--model-base-path", base_path]) as server:
         url = server.url
+        printer(f"o2v serve started at {url} (port {url.rsplit(':', 1)[1]}, process "
+                f"{server.process.pid}); it is stopped when the demo ends")
         sample = test_part.take(np.arange(5))
         body = {"instances": [{"in0": [int(u)], "in1": [int(i)]}
                               for u, i in zip(sample.user_id, sample.item_id)]}
         scores = post_json(f"{url}/invocations", body)["predictions"]
         predictions = []
         printer("Predicted ratings (SageMaker scoring request to /invocations):")
+        width = max(len(movielens.titles[int(i)]) for i in sample.item_id)
         for u, i, true, answer in zip(sample.user_id, sample.item_id, sample.rating, scores):
             predicted = answer["scores"][0]
             predictions.append((int(u), int(i), float(true), predicted))
-            printer(f"  user {u:>4} · {movielens.titles[int(i)][:40]:<40} "
+            printer(f"  user {u:>4} · {movielens.titles[int(i)]:<{width}}  "
                     f"true {true:.0f}  predicted {predicted:.2f}")
 
         items = sorted(movielens.titles)
