@@ -1,12 +1,12 @@
 """Smoke tests of the benchmarks (movielens, newsgroups and the training-speed ones).
 
-The `--quick` paths run on tiny generated data (no network, no extra virtualenvs): the
-movielens and newsgroups ones in a subprocess each, so the benchmark's patching of the
-pretrained-table loader stays out of this process; the training-speed ones in this
-process (they only build models and time steps). The full benchmarks download data, build virtualenvs and train for many
-minutes: they are marked `large` (run with `--run_large`).
+The `--quick` paths run on tiny generated data (no network, no extra virtualenvs), calling
+each script's `main` in this process (no second TensorFlow start-up). The full benchmarks
+download data, build virtualenvs and train for many minutes: they are marked `large` (run
+with `--run_large`) and run as the command a user types.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -14,22 +14,35 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.harness import ROOT, subprocess_env
 
 
 def run_benchmark(script, *args, timeout=900):
-    environment = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
+    """Runs `python benchmarks/SCRIPT ARGS` as a user does; returns its stdout."""
     done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), *args],
-                          capture_output=True, text=True, env=environment, timeout=timeout,
+                          capture_output=True, text=True, env=subprocess_env(), timeout=timeout,
                           cwd=ROOT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
 
-def test_movielens_quick(tmp_path):
+def run_quick(script, args, monkeypatch, capsys):
+    """Runs a benchmark script's `main(ARGS)` in this process; returns its stdout."""
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the scripts put their folder first
+    spec = importlib.util.spec_from_file_location(
+        f"benchmark_{script[:-3]}", os.path.join(ROOT, "benchmarks", script))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    capsys.readouterr()
+    module.main(list(args))
+    return capsys.readouterr().out
+
+
+def test_movielens_quick(tmp_path, monkeypatch, capsys):
     out = tmp_path / "rows.json"
-    stdout = run_benchmark("movielens.py", "--quick", "--search", "--peers", "none",
-                           "--work-dir", str(tmp_path / "work"), "--json", str(out))
+    stdout = run_quick("movielens.py", ["--quick", "--search", "--peers", "none", "--work-dir",
+                                        str(tmp_path / "work"), "--json", str(out)],
+                       monkeypatch, capsys)
     rows = {row["model"]: row for row in json.loads(out.read_text())}
     assert "| model | test RMSE | fit time (s) | notes |" in stdout
     for name in ("global mean", "per-user mean", "keras_o2v, SageMaker notebook hp",
@@ -40,11 +53,11 @@ def test_movielens_quick(tmp_path):
     assert "skipped" in rows["TFRS ranking model"]["notes"]
 
 
-def test_newsgroups_quick(tmp_path):
+def test_newsgroups_quick(tmp_path, monkeypatch, capsys):
     out = tmp_path / "rows.json"
-    stdout = run_benchmark("newsgroups.py", "--quick", "--only", "svm,hcnn+glove,bilstm",
-                           "--dropout", "0.1", "--work-dir", str(tmp_path / "work"),
-                           "--json", str(out))
+    stdout = run_quick("newsgroups.py", ["--quick", "--only", "svm,hcnn+glove,bilstm",
+                                         "--dropout", "0.1", "--work-dir", str(tmp_path / "work"),
+                                         "--json", str(out)], monkeypatch, capsys)
     rows = json.loads(out.read_text())
     assert [row["model"] for row in rows] == [
         "TF-IDF + LinearSVC (scikit-learn)", "keras_o2v hcnn+glove", "keras_o2v bilstm"]
@@ -71,13 +84,14 @@ def test_newsgroups_full(tmp_path):
 
 @pytest.mark.large
 def test_serving_load_quick():
-    environment = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
     done = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "serving_load.py"),
                            "--seconds", "0.5", "--rounds", "2", "--requests", "300",
                            "--ping-seconds", "2", "--max-rows", "1000"],
-                          capture_output=True, text=True, env=environment, timeout=900, cwd=ROOT)
+                          capture_output=True, text=True, env=subprocess_env(), timeout=900,
+                          cwd=ROOT)
     assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: a goal missed on a busy machine
     assert "| goal | measured | met |" in done.stdout and "/ping p99" in done.stdout
+
 
 def test_training_speed_benchmarks_quick(capsys):
     """sparse_embedding, train_throughput and pair_model_overhead, timed against references.

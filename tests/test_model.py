@@ -141,7 +141,7 @@ def test_learns_token_sequence_pairs(tmp_path, network):
                          enc0_token_embedding_dim=16, enc1_network=network, enc1_max_seq_len=10,
                          enc1_vocab_size=41, enc1_token_embedding_dim=16, enc_dim=16,
                          enc1_layers=2 if network == "hcnn" else 1,
-                         mlp_dim=32, mlp_activation="relu", learning_rate=0.01, mini_batch_size=64)
-    trained, untrained = fit_and_predict(tmp_path, hp, token_sequence_pairs(3000, seed=4),
-                                         token_sequence_pairs(600, seed=5), epochs=6)
+                         mlp_dim=32, mlp_activation="relu", learning_rate=0.02, mini_batch_size=64)
+    trained, untrained = fit_and_predict(tmp_path, hp, token_sequence_pairs(1500, seed=4),
+                                         token_sequence_pairs(600, seed=5), epochs=3)
     assert trained["accuracy"] > 0.85 and untrained["accuracy"] < 0.7
