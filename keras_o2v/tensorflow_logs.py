@@ -31,7 +31,8 @@ import tempfile
 
 VERBOSE_ENVIRONMENT_VARIABLE = "O2V_VERBOSE"
 
-# absl's C++ log line prefix at INFO or WARNING severity: "I0000 00:00:1796129659.614341   21295 port.cc:153] ".
+# absl's C++ log line prefix at INFO or WARNING severity,
+# "I0000 00:00:1796129659.614341   21295 port.cc:153] ".
 _ABSL_INFO_OR_WARNING = re.compile(rb"^[IW]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w.\-]+:\d+\] ")
 _NOISE_LINES = (
     b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",

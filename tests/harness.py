@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import numpy as np
 
@@ -56,6 +58,41 @@ def o2v_command(*args):
 def run_o2v(*args, timeout=300, env=None):
     """Runs `o2v ARGS` in a child process; returns the `CompletedProcess` (text output)."""
     return run_python(o2v_command(*args)[1:], timeout=timeout, env=env)
+
+
+# === HTTP (a served model) ===
+
+JSON = "application/json"
+JSONL = "application/jsonlines"
+
+
+def call(url, method="GET", body=None, content_type=JSON, accept=None):
+    """(status, headers, text) of one HTTP request; `body` may be bytes or a JSON value."""
+    if body is not None and not isinstance(body, bytes):
+        body = json.dumps(body).encode()
+    headers = {"Content-Type": content_type}
+    if accept:
+        headers["Accept"] = accept
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def ok_json(*args, **kwargs):
+    """The JSON answer of a request that must succeed (HTTP 200)."""
+    status, _, text = call(*args, **kwargs)
+    assert status == 200, text
+    return json.loads(text)
+
+
+def error_of(*args, expected=400, **kwargs):
+    """The `error` message of a request that must fail with HTTP `expected`."""
+    status, headers, text = call(*args, **kwargs)
+    assert status == expected, text
+    return json.loads(text)["error"]
 
 
 # === Pair tasks with known answers ===

@@ -13,10 +13,8 @@ from keras_o2v.container.paths import ContainerError, SageMakerPaths, tf_config
 from keras_o2v.container.train import main as train_main
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v_serving.launcher import free_port, ping
-from tests.helpers import modular_match_pairs, write_jsonl
-from tests.test_server import ok_json
+from tests.harness import ROOT, modular_match_pairs, ok_json, write_jsonl
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HYPERPARAMETERS = {"enc0_max_seq_len": "1", "enc0_vocab_size": "60", "enc0_network": "pooled_embedding",
                    "enc0_token_embedding_dim": "8", "enc_dim": "8", "mlp_dim": "8", "mlp_layers": "1",
                    "epochs": "1", "mini_batch_size": "32", "comparator_list": "hadamard, abs_diff",

@@ -23,10 +23,8 @@ from keras_o2v.export import (
     unregistered_ops,
 )
 from keras_o2v.serving_contract import NO_CANDIDATE
-from tests.helpers import write_jsonl
-from tests.serving_models import predict_scores, tiny_model
+from tests.harness import ROOT, predict_scores, tiny_model, write_jsonl
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IDS = np.arange(1000, 1060)
 
 
@@ -116,7 +114,7 @@ def test_candidates_file_errors_name_file_and_line(tmp_path):
         {"id": 3, "in1": [99]}, {"id": "x", "in1": [1]}, [1], {"id": 4, "in1": [1], "z": 0}])
     with open(path, "a") as f:
         f.write("{not json\n")
-    from tests.serving_models import tiny_hyperparameters
+    from tests.harness import tiny_hyperparameters
     with pytest.raises(DataError) as error:
         read_candidates(path, tiny_hyperparameters())
     text = str(error.value)

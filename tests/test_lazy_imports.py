@@ -5,7 +5,7 @@ import sys
 import textwrap
 
 import keras_o2v
-from tests.serving_models import tiny_model
+from tests.harness import tiny_model
 
 
 def run_python(code):

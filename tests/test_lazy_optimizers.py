@@ -11,8 +11,7 @@ import tensorflow as tf
 
 from keras_o2v import HyperparameterError, Hyperparameters, Object2Vec
 from keras_o2v.optimizers import LazyAdagrad, LazyAdam, LazySGD, unique_rows
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.harness import SCRIPTS, subprocess_env
 
 LAZY_AND_DENSE = {
     "adam": (LazyAdam, keras.optimizers.Adam, {}),
@@ -142,8 +141,8 @@ def test_row_sparse_refuses_optimizers_without_a_lazy_rule(optimizer):
 
 @pytest.mark.large  # about 30 s on 2 shared cores: a subprocess with 2 logical CPUs
 def test_mirrored_strategy_on_two_logical_cpus_matches_one_device():
-    env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    script = os.path.join(ROOT, "tests", "scripts", "row_sparse_on_logical_cpus.py")
+    env = subprocess_env()
+    script = os.path.join(SCRIPTS, "row_sparse_on_logical_cpus.py")
     done = subprocess.run([sys.executable, script], env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -7,17 +7,13 @@ import numpy as np
 import pytest
 
 from keras_o2v import cli
+from tests.harness import write_jsonl
 
 
 def assert_cli_error(capsys, argv, pattern):
     """The CLI exits 1 and prints the library's error (file and line) on stderr."""
     assert cli.main(argv) == 1
     assert re.search(pattern, capsys.readouterr().err)
-
-
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return str(path)
 
 
 @pytest.fixture

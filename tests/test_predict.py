@@ -6,8 +6,7 @@ import numpy as np
 
 from keras_o2v.cli import main as o2v
 from keras_o2v.export import export_saved_model
-from tests.harness import write_jsonl
-from tests.harness import predict_scores, random_pairs, tiny_model
+from tests.harness import predict_scores, random_pairs, tiny_model, write_jsonl
 
 
 def _read(path):

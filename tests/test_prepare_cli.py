@@ -6,10 +6,7 @@ import pytest
 
 from keras_o2v.cli import main
 from keras_o2v.pretrained import load_vocab
-
-
-def read_jsonl(path):
-    return [json.loads(line) for line in path.read_text().splitlines()]
+from tests.harness import read_jsonl
 
 
 def test_text_pairs_then_validation_with_the_same_vocab(tmp_path, capsys):

@@ -7,6 +7,7 @@ import pytest
 from keras_o2v.errors import DataError, O2VError
 from keras_o2v.preprocessing import prepare_pairs
 from keras_o2v.pretrained import load_vocab
+from tests.harness import read_jsonl, write_jsonl
 
 PAIRS = [
     ("A soccer game.", "Men playing sport", 1),
@@ -19,15 +20,6 @@ def write_tsv(path, header, rows):
     lines = ["\t".join(header)] + ["\t".join(str(v) for v in row) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
-
-
-def read_jsonl(path):
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def decode(ids, vocab):

@@ -5,8 +5,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -14,38 +12,17 @@ import pytest
 
 import keras_o2v_serving as serving
 from keras_o2v.export import export_saved_model
-from tests.harness import predict_scores, random_pairs, tiny_model
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JSON = "application/json"
-JSONL = "application/jsonlines"
-
-
-def call(url, method="GET", body=None, content_type=JSON, accept=None):
-    """(status, headers, text) of one HTTP request; `body` may be bytes or a JSON value."""
-    if body is not None and not isinstance(body, bytes):
-        body = json.dumps(body).encode()
-    headers = {"Content-Type": content_type}
-    if accept:
-        headers["Accept"] = accept
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
-
-
-def ok_json(*args, **kwargs):
-    status, _, text = call(*args, **kwargs)
-    assert status == 200, text
-    return json.loads(text)
-
-
-def error_of(*args, expected=400, **kwargs):
-    status, headers, text = call(*args, **kwargs)
-    assert status == expected, text
-    return json.loads(text)["error"]
+from tests.harness import (
+    JSON,
+    JSONL,
+    ROOT,
+    call,
+    error_of,
+    ok_json,
+    predict_scores,
+    random_pairs,
+    tiny_model,
+)
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,7 @@ import pytest
 import keras_o2v_serving as serving
 from keras_o2v.export import Candidates, export_saved_model
 from keras_o2v_serving.keys import SERVICE
-from tests.serving_models import predict_scores, tiny_model
-from tests.test_server import JSON, JSONL, call, error_of, ok_json
+from tests.harness import JSON, JSONL, call, error_of, ok_json, predict_scores, tiny_model
 
 CANDIDATE_IDS = np.arange(500, 540)
 

@@ -1,7 +1,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,10 +13,10 @@ import tensorflow as tf
 from keras_o2v import Hyperparameters, O2VError, Object2Vec, make_dataset
 from keras_o2v.cli import main
 from keras_o2v.data.holdout import HoldOut
-from keras_o2v.training import job as job_module
 from keras_o2v.training import train
 from keras_o2v.training.model_dir import ModelDir
 from keras_o2v.training.progress import ProgressLines
+from keras_o2v_serving.launcher import free_port
 from tests.harness import (
     JOB_HYPERPARAMETERS,
     ROOT,
@@ -304,12 +303,6 @@ def test_cli_devices_cpu_2_trains_with_mirrored_strategy_like_one_device(tmp_pat
     kept = keras.saving.load_model(tmp_path / "two" / "model.keras")
     rate = float(keras.ops.convert_to_numpy(kept.optimizer.learning_rate))
     assert rate == pytest.approx(0.01 * 0.7 ** two["best_epoch"], rel=1e-5)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_multi_worker_strategy_from_tf_config(tmp_path):

@@ -14,9 +14,8 @@ from keras_o2v.cli import main
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.training import job as job_module
 from keras_o2v.tuning import Choice, parse_range, tune
-from tests.harness import modular_match_pairs, write_jsonl
+from tests.harness import ROOT, modular_match_pairs, subprocess_env, write_jsonl
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXED = {"enc0_max_seq_len": "1", "enc0_vocab_size": "60", "enc0_network": "pooled_embedding",
          "mini_batch_size": "64", "epochs": "2"}
 RANGES = {"enc0_token_embedding_dim": "4:16", "mlp_dim": "8:32:log",
@@ -108,10 +107,6 @@ def test_interrupted_search_resumes_and_reports_the_best_trial(tmp_path, channel
     assert "Best model:" not in capsys.readouterr().out
     with pytest.raises(Exception, match="other settings \\(space\\)"):
         tune(**dict(settings, hyperparameters={**FIXED, **RANGES, "mlp_layers": "1:3"}))
-
-
-def subprocess_env():
-    return dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
 
 
 @pytest.mark.large
