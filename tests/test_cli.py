@@ -30,7 +30,7 @@ KEPT = [b"E0000 00:00:1796129673.202497   21295 op_kernel.cc:52] a real error\n"
         b"Traceback (most recent call last):\n", b"<string>:1: UserWarning: hello\n"]
 
 
-def test_help_of_every_command_imports_neither_tensorflow_nor_keras():
+def test_help_and_the_serving_front_import_neither_tensorflow_nor_keras():
     script = (
         "import sys\n"
         "from keras_o2v.cli import build_parser, main\n"
@@ -41,12 +41,14 @@ def test_help_of_every_command_imports_neither_tensorflow_nor_keras():
         "    except SystemExit as exit:\n"
         "        assert exit.code == 0, argv\n"
         "print('COMMANDS', len(commands))\n"
-        "print('LOADED', sorted(m for m in ('tensorflow', 'keras', 'aiohttp') if m in sys.modules))\n")
+        "print('LOADED', sorted(m for m in ('tensorflow', 'keras', 'aiohttp') if m in sys.modules))\n"
+        "import keras_o2v_serving.run, keras_o2v.export.versions  # o2v serve --tfserving-url\n"
+        "print('FRONT', sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
     done = run_python(["-c", script], timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert int(next(line for line in lines if line.startswith("COMMANDS ")).split()[1]) >= 10
-    assert "LOADED []" in lines
+    assert "LOADED []" in lines and "FRONT []" in lines
 
 
 def test_tensorflow_log_lines_are_noise_and_errors_are_not():
