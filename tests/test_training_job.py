@@ -249,6 +249,15 @@ def test_progress_lines_every_n_seconds_with_step_rate_and_eta():
     # 140 steps left in this epoch, 38 epochs of 200 steps after it, at 2 steps/s.
     assert lines == ["epoch 2/40: step 60 of ~200 (30%), 200 pairs/s, epoch ETA 1 min 10 s, "
                      "job ETA 1 h 4 min"]
+    lines.clear()
+    progress.on_epoch_begin(2)
+    clock.now += 20  # the first step waits for the input pipeline: not counted in the rate
+    progress.on_train_batch_end(0)
+    for step in range(1, 21):
+        clock.now += 0.5
+        progress.on_train_batch_end(step)
+    assert lines == ["epoch 3/40: step 21 of ~200 (10%), 200 pairs/s, epoch ETA 1 min 30 s, "
+                     "job ETA 1 h 3 min"]
 
 
 def test_sigkill_mid_run_then_rerun_resumes_from_last_completed_epoch(tmp_path):

@@ -14,7 +14,9 @@ Epochs are counted from 1 here, as in Keras' progress bar; the `#quality_metric`
 lines and `metrics.json` keep SageMaker's epoch numbers, counted from 0. The steps
 of the first epoch are estimated from the number of train records (when known);
 later epochs use the first one's count. `pairs/s` counts `mini_batch_size` pairs
-per step (the last batch of an epoch may hold fewer).
+per step (the last batch of an epoch may hold fewer); in progress lines it leaves out
+the epoch's first step, which waits for the input pipeline (and in the first epoch
+for the step to be traced).
 """
 
 import time
@@ -66,7 +68,7 @@ class ProgressLines(keras.callbacks.Callback):
         self.printer = printer
         self.clock = clock
         self._epoch = 0
-        self._started = self._last_line = self._last_step = 0.0
+        self._started = self._last_line = self._last_step = self._first_step = 0.0
         self._steps = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -77,18 +79,22 @@ class ProgressLines(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self._steps = batch + 1
         now = self._last_step = self.clock()
+        if self._steps == 1:
+            self._first_step = now
         if self.seconds and now - self._last_line >= self.seconds:
             self._last_line = now
             self.printer(self.progress_line(now), flush=True)
 
     def progress_line(self, now):
-        elapsed = max(now - self._started, 1e-9)
-        rate = self._steps / elapsed
         parts = [f"{epoch_label(self._epoch, self.epochs)}: step {self._steps:,}"]
         total = self.steps_per_epoch
         if total and total >= self._steps:
             parts[0] += f" of ~{total:,} ({100 * self._steps / total:.0f}%)"
-        parts.append(f"{rate * self.batch_size:,.0f} pairs/s")
+        # Steps per second after the first one, whose wait for the input pipeline (and, in
+        # the first epoch, the tracing of the step) says nothing about the ones to come.
+        rate = (self._steps - 1) / (now - self._first_step) if now > self._first_step else 0
+        if rate > 0:
+            parts.append(f"{rate * self.batch_size:,.0f} pairs/s")
         if total and total >= self._steps and rate > 0:
             epoch_left = (total - self._steps) / rate
             job_left = epoch_left + (self.epochs - self._epoch - 1) * total / rate
