@@ -163,9 +163,9 @@ def test_validation_pairs_held_out_from_the_train_channel(tmp_path, capsys, chan
         for part, side in (("train", holdout), ("validation", holdout.validation()))}
     assert counts["train"] + counts["validation"] == 2000
     assert 0.15 < counts["validation"] / 2000 < 0.25
-    assert (f"Training {counts['train']:,} train, {counts['validation']:,} validation pairs (held "
-            f"out, validation_fraction=0.2); epochs 1..2 of 2, mini_batch_size 64, on 1 device(s)"
-            ) in out
+    assert (f"Training {counts['train']:,} train, {counts['validation']:,} validation (held out "
+            f"of train, validation_fraction=0.2) pairs; epochs 1..2 of 2, mini_batch_size 64, on 1 "
+            "device(s): CPU:0") in out
     # Not a terminal: progress lines with step, total, pairs/s and ETA, then one line per epoch.
     steps = -(-counts["train"] // 64)
     assert f"epoch 1/2: step 1 of ~{steps} (" in out and "pairs/s, epoch ETA " in out
