@@ -1,8 +1,16 @@
 """Shared pytest configuration and fixtures.
 
-`--run_large` enables slow or network tests. The session-wide fixtures below are
-built once and shared by every test file that asks for them; the helpers they
-use are in `tests/harness.py`.
+The default suite uses tiny models and data and runs in-process; a test starts a
+process only where the process boundary is what it tests (a job killed with SIGKILL,
+MultiWorkerMirroredStrategy workers, logical devices made before TensorFlow starts,
+`o2v serve`, the demo's server, a fresh interpreter's imports, the notebooks' kernels).
+`@pytest.mark.large` marks what needs minutes or the network: full-size training and
+benchmarks, real data-set downloads, notebooks at full size, and second multi-process
+checks of what a default test already covers (a search killed mid-trial, row_sparse
+under MirroredStrategy); `--run_large` runs them.
+
+The session-wide fixtures below are built once and shared by every test file that
+asks for them; the helpers they use are in `tests/harness.py`.
 """
 
 import os
