@@ -337,3 +337,19 @@ def test_multi_worker_strategy_from_tf_config(tmp_path):
     assert metric_lines[0] and metric_lines[0] == metric_lines[1]  # workers agree, so stop together
     assert (model_dir / "model.keras").exists()
     assert json.loads((model_dir / "metrics.json").read_text())["epochs"][-1]["epoch"] == 1
+
+
+def test_verbose_1_shows_keras_progress_bar_each_epoch_ended_before_its_metric_lines(
+        tmp_path, capsys, channels):
+    train(dict(HP, epochs="2"), model_dir=tmp_path, verbose=1, train=channels["validation"],
+          validation=channels["test"])
+    lines = capsys.readouterr().out.splitlines()
+    for epoch in (0, 1):
+        assert f"Epoch {epoch + 1}/2" in lines
+        bar_end = next(i for i, line in enumerate(lines) if "val_loss" in line and
+                       i > lines.index(f"Epoch {epoch + 1}/2"))
+        first_metric = next(i for i, line in enumerate(lines)
+                            if line.startswith(f"#quality_metric: host=") and f"epoch={epoch}," in line)
+        assert bar_end < first_metric
+    assert not [line for line in lines if "#quality_metric" in line and
+                not line.startswith("#quality_metric")]
