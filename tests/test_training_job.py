@@ -349,7 +349,7 @@ def test_verbose_1_shows_keras_progress_bar_each_epoch_ended_before_its_metric_l
         bar_end = next(i for i, line in enumerate(lines) if "val_loss" in line and
                        i > lines.index(f"Epoch {epoch + 1}/2"))
         first_metric = next(i for i, line in enumerate(lines)
-                            if line.startswith(f"#quality_metric: host=") and f"epoch={epoch}," in line)
+                            if line.startswith("#quality_metric: host=") and f"epoch={epoch}," in line)
         assert bar_end < first_metric
     assert not [line for line in lines if "#quality_metric" in line and
                 not line.startswith("#quality_metric")]
