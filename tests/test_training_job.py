@@ -289,7 +289,7 @@ def test_sigkill_mid_run_then_rerun_resumes_from_last_completed_epoch(tmp_path):
 
 
 def test_cli_devices_cpu_2_trains_with_mirrored_strategy_like_one_device(tmp_path, channels):
-    hp = dict(HP, epochs="3", early_stopping_patience="5", learning_rate_decay="0.7")
+    hp = dict(HP, epochs="2", early_stopping_patience="5", learning_rate_decay="0.7")
     env = subprocess_env()
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # what a user's shell has: o2v silences TensorFlow itself
     done = run_o2v("train", "--devices", "cpu:2", "--seed", "7", "--train", channels["train"],
