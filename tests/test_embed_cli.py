@@ -5,7 +5,7 @@ import pytest
 from keras_o2v import Hyperparameters, Object2Vec
 from keras_o2v.cli import main
 from keras_o2v.neighbors import read_vectors
-from tests.harness import read_jsonl
+from tests.harness import read_jsonl, write_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +48,16 @@ def test_embed_reports_every_bad_line_and_writes_nothing(model_dir, tmp_path, ca
     assert "bad.jsonl:4: malformed JSON" in err
     assert "bad.jsonl:5: 'in1' is empty" in err
     assert "bad.jsonl:1" not in err and not out.exists()
+
+
+def test_embed_one_side_of_a_pairs_channel_writes_embeddings_too(model_dir, tmp_path):
+    folder, model = model_dir
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"label": 1, "in0": [1], "in1": [i]}
+                                                   for i in (5, 7, 5)])
+    out = tmp_path / "items.jsonl"
+    assert main(["embed", "--model-dir", str(folder), "--pairs", pairs, "--side", "in1",
+                 "--output", str(out)]) == 0
+    lines = read_jsonl(out)
+    assert [line["id"] for line in lines] == [5, 7] and all("embeddings" in line for line in lines)
+    np.testing.assert_allclose([line["embeddings"] for line in lines],
+                               model.embed(in1=[[5], [7]]), atol=1e-6)

@@ -5,7 +5,7 @@
 An object's id is its token id when every object of that side is one token (a
 movie id, a label), otherwise its token ids joined by spaces (`"12 7 33"`). The
 output is chosen by extension: `.npy` (float32 `[n, d]`) with the ids in the
-sidecar `<name>.ids.txt`, or JSON Lines `{"id": ..., "embedding": [...]}`; both are
+sidecar `<name>.ids.txt`, or JSON Lines `{"id": ..., "embeddings": [...]}`; both are
 what `o2v neighbors` and `keras_o2v.neighbors.read_vectors` read, and both are
 written atomically.
 
@@ -21,7 +21,7 @@ import numpy as np
 from keras_o2v.atomic_files import atomic_path, atomic_write
 from keras_o2v.data.distinct_objects import distinct_objects
 from keras_o2v.neighbors.vector_files import ids_path_for
-from keras_o2v.serving_contract import INPUT_NAMES
+from keras_o2v.serving_contract import EMBEDDINGS, INPUT_NAMES
 
 
 def embed_pairs(model, channel, side, output_path, batch_size=1024):
@@ -47,7 +47,7 @@ def embed_pairs(model, channel, side, output_path, batch_size=1024):
     else:
         with atomic_write(output_path) as out:
             for name, vector in zip(object_ids, vectors):
-                out.write(json.dumps({"id": name, "embedding": [float(v) for v in vector]}) + "\n")
+                out.write(json.dumps({"id": name, EMBEDDINGS: [float(v) for v in vector]}) + "\n")
     return len(object_ids)
 
 
