@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import tensorflow as tf
 from keras_o2v import Hyperparameters, O2VError, Object2Vec, make_dataset
 from keras_o2v.cli import main
 from keras_o2v.data.holdout import HoldOut
+from keras_o2v.data.records import iter_chunks
 from keras_o2v.training import train
 from keras_o2v.training.model_dir import ModelDir
 from keras_o2v.training.progress import ProgressLines
@@ -72,9 +74,11 @@ def test_early_stopping_ends_the_job_and_says_which_epoch_is_kept(tmp_path, chan
                            "validation loss was not early_stopping_tolerance=0.1 below the lowest of "
                            "the early_stopping_patience=1 epochs before it (SageMaker's rule).")
     assert stop.endswith(f"The lowest validation loss is epoch {result.best_epoch + 1}/30's.")
-    assert lines[-1] == (
-        f"Best model: epoch {result.best_epoch + 1}/30 (epoch={result.best_epoch} in the metrics), "
-        f"the lowest validation:cross_entropy ({min(losses):.6g}); saved to {tmp_path}/model.keras")
+    best = re.fullmatch(
+        rf"Best model: epoch {result.best_epoch + 1}/30 \(epoch={result.best_epoch} in the "
+        rf"metrics\), the lowest validation loss \(([0-9.]+)\); saved to {tmp_path}/model\.keras",
+        lines[-1])
+    assert best and float(best.group(1)) == pytest.approx(min(losses), rel=1e-4)
 
 
 def test_without_validation_the_last_epoch_is_kept(tmp_path, channels):
@@ -152,15 +156,15 @@ def test_validation_pairs_held_out_from_the_train_channel(tmp_path, capsys, chan
 
     hp = Hyperparameters.from_dict(saved)
     holdout = HoldOut(0.2, seed=5)
-    pairs = {}
-    for part, side in (("train", holdout), ("validation", holdout.validation())):
-        batches = make_dataset(channels["train"], hp, training=False, holdout=side)
-        pairs[part] = {(int(a), int(b)) for features, _ in batches
+    parts = {"train": holdout.part(channels["train"]),
+             "validation": holdout.validation().part(channels["train"])}
+    pairs, counts = {}, {}
+    for name, part in parts.items():
+        batches = list(make_dataset(part, hp, training=False))
+        pairs[name] = {(int(a), int(b)) for features, _ in batches
                        for a, b in zip(features["in0"][:, 0], features["in1"][:, 0])}
+        counts[name] = sum(len(labels) for _, labels in batches)
     assert pairs["train"] and pairs["validation"] and not pairs["train"] & pairs["validation"]
-    counts = {part: sum(len(labels) for _, labels in make_dataset(
-        channels["train"], hp, training=False, holdout=side))
-        for part, side in (("train", holdout), ("validation", holdout.validation()))}
     assert counts["train"] + counts["validation"] == 2000
     assert 0.15 < counts["validation"] / 2000 < 0.25
     assert (f"Training {counts['train']:,} train, {counts['validation']:,} validation (held out "
@@ -353,3 +357,22 @@ def test_verbose_1_shows_keras_progress_bar_each_epoch_ended_before_its_metric_l
         assert bar_end < first_metric
     assert not [line for line in lines if "#quality_metric" in line and
                 not line.startswith("#quality_metric")]
+
+
+def test_held_out_validation_feeds_the_ranking_metrics_and_the_train_part_the_adaptation(
+        tmp_path, capsys):
+    from tests.retrieval_data import group_pairs, hyperparameters
+
+    records = group_pairs(4, seed=1)
+    path = write_jsonl(tmp_path / "train.jsonl", records)
+    result = train(hyperparameters(retrieval_negatives="in_batch", epochs="1",
+                                   validation_fraction="0.25", validation_seed="3"),
+                   train=path, model_dir=tmp_path / "job", seed=0, verbose=0)
+    out = capsys.readouterr().out
+    held = HoldOut(0.25, seed=3)
+    chunk = next(iter_chunks(path, result.model.hyperparameters))
+    validation = int(held.is_held_out(chunk).sum())
+    assert 0 < validation < len(records)
+    assert f"{len(records) - validation} positive pairs (label > 0) are softmax targets" in out
+    assert f"Ranking metrics on validation: {validation} positive pairs of " in out
+    assert "validation:hits_at_10" in result.history[-1]

@@ -9,6 +9,7 @@ from keras_o2v.lazy_exports import lazy_exports
 __getattr__, __dir__ = lazy_exports(__name__, {
     "make_dataset": "keras_o2v.data.dataset",
     "HoldOut": "keras_o2v.data.holdout",
+    "ChannelPart": "keras_o2v.data.records",
     "RecordChunk": "keras_o2v.data.records",
     "RecordParser": "keras_o2v.data.records",
     "channel_files": "keras_o2v.data.records",

@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from keras_o2v.data.object_keys import bucket_of, object_keys, padded_object_keys
-from keras_o2v.data.records import iter_chunks
+from keras_o2v.data.records import ChannelPart, iter_chunks
 
 
 @dataclasses.dataclass
@@ -67,7 +67,7 @@ def channel_statistics(data, hyperparameters, num_buckets=None):
 
 def _labels_and_keys(data, hp):
     max_len = hp.encoder(1).max_seq_len
-    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__") or isinstance(data, list):
+    if isinstance(data, (str, bytes, list, ChannelPart)) or hasattr(data, "__fspath__"):
         for chunk in iter_chunks(data, hp):
             yield np.asarray(chunk.labels).reshape(-1), object_keys(chunk.in1_values,
                                                                     chunk.in1_lengths)

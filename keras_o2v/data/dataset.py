@@ -15,14 +15,14 @@ import tensorflow as tf
 
 from keras_o2v.data.negative_sampling import add_negatives
 from keras_o2v.data.ragged_rows import concatenate, pad_rows, select
-from keras_o2v.data.records import DEFAULT_CHUNK_SIZE, channel_files, iter_chunks
+from keras_o2v.data.records import DEFAULT_CHUNK_SIZE, ChannelPart, channel_files, iter_chunks
 
 DEFAULT_CACHE_MAX_BYTES = 256 * 2**20
 
 
 def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
                  shuffle_buffer_size=16384, seed=None, chunk_size=DEFAULT_CHUNK_SIZE,
-                 cache_max_bytes=DEFAULT_CACHE_MAX_BYTES, holdout=None, initial_epoch=0):
+                 cache_max_bytes=DEFAULT_CACHE_MAX_BYTES, initial_epoch=0):
     """Builds a batched `tf.data.Dataset` from Object2Vec JSON Lines files.
 
     Elements are `({"in0": int64[b, len0], "in1": int64[b, len1]}, label)` with
@@ -46,7 +46,9 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
     smaller than `batch_size`.
 
     Args:
-        path_or_paths: a JSON Lines file, a folder of shards, or a list of them.
+        path_or_paths: a JSON Lines file, a folder of shards, a list of them, or a
+            `keras_o2v.data.records.ChannelPart` (a validation hold-out, or the
+            train channel without it).
         hyperparameters: a `keras_o2v.Hyperparameters`.
         training: whether this is the train channel.
         batch_size: defaults to `hyperparameters.mini_batch_size`.
@@ -56,8 +58,6 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
         chunk_size: lines parsed per block.
         cache_max_bytes: channels whose files total at most this many bytes keep
             their parsed records after the first complete pass; 0 always streams.
-        holdout: a `keras_o2v.data.holdout.HoldOut`: only the records on its side
-            of the split are used (a validation hold-out from the train channel).
         initial_epoch: the number of the first pass, so that a resumed job's
             epoch `e` is shuffled and sampled as in an uninterrupted one.
 
@@ -72,6 +72,7 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
     """
     hp = hyperparameters
     files = channel_files(path_or_paths)
+    part = path_or_paths if isinstance(path_or_paths, ChannelPart) else None
     batch_size = batch_size or hp.mini_batch_size
     block_size = max(shuffle_buffer_size if training else chunk_size, batch_size)
     epoch_counter = itertools.count(initial_epoch)
@@ -84,8 +85,8 @@ def make_dataset(path_or_paths, hyperparameters, training=True, batch_size=None,
             return
         chunks = []
         for chunk in iter_chunks(path, hp, chunk_size=chunk_size):
-            if holdout is not None:
-                chunk = holdout.select(chunk)
+            if part is not None:
+                chunk = part.select(chunk)
             chunks.append(chunk)
             yield chunk
         if cacheable:

@@ -13,8 +13,9 @@ sequences and the seed is compared with `f`. So:
 - another `validation_seed` gives another split of the same size.
 
 Example:
->>> holdout = HoldOut(fraction=0.1, seed=0)  # doctest: +SKIP
->>> train_part, validation_part = holdout.split(chunk)  # doctest: +SKIP
+>>> holdout = HoldOut(fraction=0.1, seed=0)
+>>> train, validation = holdout.part("train.jsonl"), holdout.validation().part("train.jsonl")
+>>> keras_o2v.make_dataset(validation, hp, training=False)  # doctest: +SKIP
 """
 
 import dataclasses
@@ -22,6 +23,7 @@ import dataclasses
 import numpy as np
 
 from keras_o2v.data.ragged_rows import select
+from keras_o2v.data.records import ChannelPart
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _SIDE_SALT = (np.uint64(0x243F6A8885A308D3), np.uint64(0x13198A2E03707344))
@@ -45,6 +47,10 @@ class HoldOut:
     def validation(self):
         """The same split, selecting the held-out part."""
         return dataclasses.replace(self, held_out=True)
+
+    def part(self, channel):
+        """`channel`'s records on this side of the split, as a `ChannelPart`."""
+        return ChannelPart(channel, self.select)
 
     def is_held_out(self, chunk):
         """Boolean `[len(chunk)]`: whether each record of a `RecordChunk` is held out."""

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+from typing import Any, Callable
 
 import numpy as np
 
@@ -41,16 +42,37 @@ class RecordChunk:
         return len(self.in0_lengths)
 
 
+@dataclasses.dataclass(frozen=True)
+class ChannelPart:
+    """Some of a channel's records: what `select` keeps of each chunk as it streams by.
+
+    Accepted wherever a channel is (`iter_chunks`, `make_dataset`, `validate_files`,
+    `Object2Vec.adapt`, ranking metrics): a validation hold-out is the part of the
+    train channel that `keras_o2v.data.holdout.HoldOut` holds out, and the train
+    channel the rest (`HoldOut.part`).
+
+    Args:
+        channel: a file, a folder of shards, or a list of them.
+        select: `RecordChunk -> RecordChunk`, applied to every chunk read.
+    """
+
+    channel: Any
+    select: Callable
+
+
 def channel_files(path_or_paths):
     """Lists the files of a channel: files as given, folders as their sorted shards.
 
     Args:
-        path_or_paths: a file, a folder of JSON Lines shards, or a list of these.
-            Hidden files (starting with `.`) in folders are skipped.
+        path_or_paths: a file, a folder of JSON Lines shards, a list of these, or a
+            `ChannelPart` (the files of its channel). Hidden files (starting with `.`)
+            in folders are skipped.
 
     Returns:
         A list of file paths.
     """
+    if isinstance(path_or_paths, ChannelPart):
+        return channel_files(path_or_paths.channel)
     paths = [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths
     files = []
     for path in paths:
@@ -253,7 +275,8 @@ def iter_chunks(path_or_paths, hyperparameters, require_label=True,
     """Yields validated `RecordChunk`s from a channel, streaming.
 
     Args:
-        path_or_paths: file, folder of shards, or list of them.
+        path_or_paths: file, folder of shards, list of them, or a `ChannelPart`
+            (only its records are yielded; chunks it leaves empty are skipped).
         hyperparameters: a `keras_o2v.Hyperparameters`.
         require_label: whether `label` is required.
         chunk_size: lines per chunk.
@@ -264,6 +287,13 @@ def iter_chunks(path_or_paths, hyperparameters, require_label=True,
     Raises:
         DataError: on the first chunk with problems, unless `collect_problems`.
     """
+    if isinstance(path_or_paths, ChannelPart):
+        for chunk in iter_chunks(path_or_paths.channel, hyperparameters, require_label,
+                                 chunk_size, collect_problems):
+            chunk = path_or_paths.select(chunk)
+            if len(chunk):
+                yield chunk
+        return
     parser = RecordParser(hyperparameters, require_label=require_label)
     for path in channel_files(path_or_paths):
         with open(path, "rb") as f:

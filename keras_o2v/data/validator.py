@@ -34,7 +34,8 @@ def validate_files(path_or_paths, hyperparameters, require_label=True, holdout=N
     """Reads a whole channel and lists every bad record (streams; any size).
 
     Args:
-        path_or_paths: a JSON Lines file, a folder of shards, or a list of them.
+        path_or_paths: a JSON Lines file, a folder of shards, a list of them, or a
+            `keras_o2v.data.records.ChannelPart`.
         hyperparameters: a `keras_o2v.Hyperparameters` (vocab sizes, classes).
         require_label: training and evaluation records need `label`.
         holdout: a `keras_o2v.data.holdout.HoldOut` whose held-out records are

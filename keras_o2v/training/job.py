@@ -120,10 +120,11 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         verbose = 1 if sys.stdout.isatty() else 2
     directory = ModelDir(model_dir, writer=is_chief())
     _check_same_job(directory, hp)
-    channels = _channels(hp, train, validation, test)
-    counts = _check_channels(channels, hp, validate)
+    channels, holdout = _channels(hp, train, validation, test)
+    counts = _check_channels(channels, holdout, hp, validate)
     validation_metric.check_has_validation(hp, channels.get("validation"))
-    ranking = job_ranking_tasks(hp, train, validation, test)
+    ranking = job_ranking_tasks(hp, channels["train"], channels.get("validation"),
+                                channels.get("test"))
     directory.write_json(directory.hyperparameters, hp.to_string_map())
     if hp.bucket_width != hp.effective_bucket_width:
         print(f"bucket_width={hp.bucket_width} is ignored: token_embedding_storage_type=row_sparse "
@@ -143,7 +144,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         else:
             model = Object2Vec(hp)
             _initialise_tables(model, hp, auxiliary)
-            adapt_to_train_channel(model, train)
+            adapt_to_train_channel(model, channels["train"])
             model.compile()
     start_epoch = state["epoch"] + 1 if state else 0
     history = state["history"] if state else []
@@ -162,10 +163,10 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
                                               expected_steps=_expected_steps(hp, counts)))
         elif verbose == 1:  # first, so that the bar ends its line before the metric lines
             callbacks.insert(0, keras.callbacks.ProgbarLogger())
-        train_data = _distributable(_dataset(channels["train"], hp, training=True, seed=seed,
-                                             initial_epoch=start_epoch))
+        train_data = _distributable(make_dataset(channels["train"], hp, training=True, seed=seed,
+                                                 initial_epoch=start_epoch))
         validation_data = None if not has_validation else _distributable(
-            _dataset(channels["validation"], hp, training=False))
+            make_dataset(channels["validation"], hp, training=False))
         skip_multi_worker_symbolic_build(model, strategy)
         with quiet_unknown_length(), strategy.scope():
             model.fit(train_data, validation_data=validation_data, epochs=hp.epochs,
@@ -180,7 +181,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     test_metrics = {}
     if "test" in channels:
         with quiet_unknown_length():
-            logs = best.evaluate(_distributable(_dataset(channels["test"], hp, training=False)),
+            logs = best.evaluate(_distributable(make_dataset(channels["test"], hp, training=False)),
                                  verbose=0, return_dict=True)
         test_metrics = sagemaker_metrics(logs, "test")
         test_metrics.update(ranking_metrics(ranking, "test", best))
@@ -245,52 +246,59 @@ class _EpochEnd(keras.callbacks.Callback):
 
 
 def _channels(hp, train, validation, test):
-    """`{name: (paths, holdout)}` of the channels in use."""
-    channels = {"train": (train, None)}
+    """`({name: channel}, holdout)`: the channels in use, and the validation hold-out.
+
+    With `validation_fraction > 0` the train and validation channels are the two
+    `ChannelPart`s of the train channel that `HoldOut` splits it into.
+    """
+    holdout = None
+    channels = {"train": train}
     if hp.validation_fraction > 0:
         if validation is not None:
             raise O2VError(
                 f"validation_fraction={hp.validation_fraction} holds validation pairs out of "
                 "the train channel, and a validation channel was given too; use one of them")
         holdout = HoldOut(hp.validation_fraction, hp.validation_seed)
-        channels["train"] = (train, holdout)
-        channels["validation"] = (train, holdout.validation())
+        channels = {"train": holdout.part(train), "validation": holdout.validation().part(train)}
     elif validation is not None:
-        channels["validation"] = (validation, None)
+        channels["validation"] = validation
     if test is not None:
-        channels["test"] = (test, None)
-    return channels
+        channels["test"] = test
+    return channels, holdout
 
 
-def _check_channels(channels, hp, validate):
+def _check_channels(channels, holdout, hp, validate):
     """Lists bad records (`validate`) and refuses empty channels; returns record counts.
 
+    The train channel is read once for both of its parts when `holdout` splits it.
     Without `validate` only the first record of each channel is looked for, and the
     counts are left out.
     """
     counts = {}
-    for name, (paths, holdout) in channels.items():
-        if holdout is not None and holdout.held_out:
+    for name, channel in channels.items():
+        if holdout is not None and name == "validation":
             continue  # counted with the train channel it comes from
-        files = channel_files(paths)
+        files = channel_files(channel)
         where = ", ".join(files)
+        split = holdout if name == "train" else None
         if validate:
-            report = validate_files(files, hp, holdout=holdout)
+            report = validate_files(files, hp, holdout=split)
             report.raise_if_bad()
+            records = report.records
             counts[name] = report.records - report.held_out
-            if holdout is not None:
+            if split is not None:
                 counts["validation"] = report.held_out
-        elif not _has_records(files):
-            counts[name] = 0
-        if counts.get(name) == 0:
+        else:
+            records = int(_has_records(files))
+        if not records:
             raise DataError([(where, 0, f"the {name} channel holds no records (the file is "
                                         "empty or holds only blank lines)")])
-        if holdout is not None and validate and not (counts["train"] and counts["validation"]):
-            kept, held = counts["train"], counts["validation"]
+        if split is not None and validate and not (counts["train"] and counts["validation"]):
             raise DataError([(where, 0, (
                 f"validation_fraction={hp.validation_fraction} (validation_seed="
-                f"{hp.validation_seed}) leaves {kept} train and {held} validation pairs of the "
-                f"{report.records} in the train channel; both need some"))])
+                f"{hp.validation_seed}) leaves {counts['train']} train and "
+                f"{counts['validation']} validation pairs of the {records} in the train "
+                "channel; both need some"))])
     return counts
 
 
@@ -300,11 +308,6 @@ def _has_records(files):
             if any(line.strip() for line in f):
                 return True
     return False
-
-
-def _dataset(channel, hp, training, **kwargs):
-    paths, holdout = channel
-    return make_dataset(paths, hp, training=training, holdout=holdout, **kwargs)
 
 
 def _expected_steps(hp, counts):
