@@ -242,7 +242,10 @@ class _EpochEnd(keras.callbacks.Callback):
                   f"{patience + 1} epochs in a row the {metric} was not "
                   f"early_stopping_tolerance={tolerance} {below} the {lowest} of the "
                   f"early_stopping_patience={patience} epochs before it (SageMaker's rule). "
-                  f"The {lowest} {metric} is {epoch_label(best, self.hp.epochs)}'s.", flush=True)
+                  + (f"This epoch has the {lowest} {metric}, but by less than the tolerance."
+                     if best == epoch else
+                     f"The {lowest} {metric} is {epoch_label(best, self.hp.epochs)}'s."),
+                  flush=True)
 
 
 def _channels(hp, train, validation, test):
