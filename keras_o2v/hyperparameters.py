@@ -22,8 +22,9 @@ keras_o2v extensions (not SageMaker hyperparameters, listed in `EXTENSIONS`):
 `learning_rate_decay` multiplies the learning rate by that factor after every
 epoch (1.0, the default, keeps it constant as SageMaker does). `encN_pooling`
 chooses how a `pooled_embedding` encoder combines its token vectors: `mean` (the
-default, SageMaker's), `sum`, `sqrtn` or `first_plus_sqrtn` (see
-`keras_o2v.layers.PooledEmbeddingEncoder`); enc1 inherits it like any `enc1_*`
+default, SageMaker's), `sum`, `sqrtn`, `first_plus_sqrtn`, or the frequency-weighted
+`idf` and `sif`, whose weights `Object2Vec.adapt` computes from the train channel
+(see `keras_o2v.layers.PooledEmbeddingEncoder`); enc1 inherits it like any `enc1_*`
 value, and setting it to anything but `mean` for an hcnn or bilstm encoder is an
 error. `validation_fraction` (0, the default, holds out nothing) sends that share of
 the train channel's pairs to validation, chosen per pair by a hash seeded with
@@ -66,8 +67,11 @@ STORAGE_TYPES = ("dense", "row_sparse")
 ROW_SPARSE_OPTIMIZERS = ("adam", "adagrad", "sgd")
 AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
 # pooled_embedding combiners: "mean" is SageMaker's; "sum" and "sqrtn" those of
-# `tf.nn.embedding_lookup_sparse`; "first_plus_sqrtn" is SVD++'s user vector.
-POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn")
+# `tf.nn.embedding_lookup_sparse`; "first_plus_sqrtn" is SVD++'s user vector; "idf"
+# and "sif" weigh tokens by their frequency in the train channel
+# (`keras_o2v.layers.token_weights`).
+WEIGHTED_POOLINGS = ("idf", "sif")
+POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn", *WEIGHTED_POOLINGS)
 
 # Infrastructure knobs of the SageMaker container; accepted so that a SageMaker
 # hyperparameter map runs unchanged, and ignored.
@@ -385,6 +389,11 @@ class Hyperparameters:
     def effective_bucket_width(self):
         """The bucket width batching uses: `bucket_width`, or 0 under `row_sparse`."""
         return 0 if self.token_embedding_storage_type == "row_sparse" else self.bucket_width
+
+    @property
+    def weighted_pooling_sides(self):
+        """The encoder sides whose pooling weighs tokens by frequency (`idf`, `sif`)."""
+        return tuple(side for side in (0, 1) if self.encoder(side).pooling in WEIGHTED_POOLINGS)
 
     @property
     def is_retrieval(self):

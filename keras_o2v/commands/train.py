@@ -18,6 +18,9 @@ def add_arguments(parser):
     parser.add_argument("--validation", nargs="+", help="validation channel: files or folders")
     parser.add_argument("--test", nargs="+", help="test channel: files or folders")
     parser.add_argument("--auxiliary", help="folder with vocab and pretrained embedding files")
+    parser.add_argument("--pooling-corpus", nargs="+",
+                        help="records whose objects give the encN_pooling=idf|sif token weights "
+                             "(default: the train channel)")
     parser.add_argument("--model-dir", required=True, help="output folder (resumed when rerun)")
     parser.add_argument("--hyperparameters", help="JSON file of name -> value (SageMaker map)")
     parser.add_argument("--gpus", help="'all' (default) or the number of GPUs (0: the CPU)")
@@ -39,5 +42,6 @@ def run(args):
     values = hyperparameter_map(args.hyperparameters, args.hyperparameter)
     train(values, train=args.train, validation=args.validation, test=args.test,
           auxiliary=args.auxiliary, model_dir=args.model_dir, gpus=args.gpus, devices=args.devices,
-          resume=not args.no_resume, seed=args.seed, progress_seconds=args.progress_seconds)
+          resume=not args.no_resume, seed=args.seed, progress_seconds=args.progress_seconds,
+          pooling_corpus=args.pooling_corpus)
     return 0

@@ -1,11 +1,14 @@
 """The `pooled_embedding` encoder: token embeddings combined over the valid positions."""
 
 import keras
+import numpy as np
+import tensorflow as tf
 from keras import ops
 
-from keras_o2v.hyperparameters import POOLINGS
+from keras_o2v.hyperparameters import POOLINGS, WEIGHTED_POOLINGS
 from keras_o2v.layers.masked_pooling import masked_mean, masked_sqrtn, masked_sum
 from keras_o2v.layers.sequence_encoder import SequenceEncoder
+from keras_o2v.layers.token_weights import SIF_SMOOTHING, pooling_weights
 from keras_o2v.layers.unique_rows import sum_rows, take_rows
 
 
@@ -25,30 +28,102 @@ class PooledEmbeddingEncoder(SequenceEncoder):
     - `"first_plus_sqrtn"`: `e_1 + sum(e_2 .. e_n) / sqrt(n - 1)`, for an object
       written as its own id token followed by context tokens (SVD++'s user: the
       user id plus the items the user rated). The id keeps full weight however
-      long the context is, where a mean would shrink it to `1/n`.
+      long the context is, where a mean would shrink it to `1/n`;
+    - `"idf"`: `sum(w_t e_t) / sum(w_t)`, the mean weighted by each token's
+      smoothed inverse document frequency `w_t`;
+    - `"sif"`: `sum(w_t e_t) / n` with `w_t = a / (a + p(t))` (Arora et al.'s
+      smooth inverse frequency; `a` = `sif_smoothing`).
+
+    The weighted poolings need the token ids (`ids=`, `[batch, length]`) and hold
+    the weights as a non-trainable weight `token_weights` `[vocab_size]`, so that
+    they are saved in `.keras` files and checkpoints and are part of an exported
+    graph. They start at 1 (the plain mean) until `set_token_statistics` sets
+    them from counts (`Object2Vec.adapt` does it from the train channel; see
+    `keras_o2v.layers.token_weights` for the formulas). `documents` is the number
+    of objects they were counted over (0: not set).
 
     It also takes the embeddings as `(rows, positions)` (from
     `TokenEmbedding(..., as_rows=True)`, padding rows zero) and then sums the
     rows per object without building `[batch, length, dim]`. With one position
-    per object (static length 1) every pooling is that position's vector.
+    per object (static length 1) every unweighted pooling is that position's
+    vector.
 
     Args:
         pooling: one of `POOLINGS`.
+        vocab_size: the number of token ids (needed by `idf` and `sif`).
+        sif_smoothing: `a` of `sif`.
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Example:
     >>> encoder = keras_o2v.layers.PooledEmbeddingEncoder(pooling="sqrtn")
     >>> float(encoder(np.ones((2, 4, 8)), mask=np.ones((2, 4), bool))[0, 0])  # 4 / sqrt(4)
     2.0
+    >>> weighted = keras_o2v.layers.PooledEmbeddingEncoder(pooling="idf", vocab_size=10)
+    >>> weighted.set_token_weights(np.arange(10.0))
+    >>> x, ids = np.eye(3)[None], np.array([[1, 2, 3]])
+    >>> weighted(x, mask=ids != 0, ids=ids).numpy().round(3).tolist()  # weights 1, 2, 3
+    [[0.167, 0.333, 0.5]]
     """
 
-    def __init__(self, pooling="mean", **kwargs):
+    def __init__(self, pooling="mean", vocab_size=None, sif_smoothing=SIF_SMOOTHING, **kwargs):
         super().__init__(**kwargs)
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        if pooling in WEIGHTED_POOLINGS and not vocab_size:
+            raise ValueError(f"pooling={pooling!r} needs vocab_size (its weights are per id)")
         self.pooling = pooling
+        self.vocab_size = None if vocab_size is None else int(vocab_size)
+        self.sif_smoothing = float(sif_smoothing)
 
-    def call(self, inputs, mask=None):
+    @property
+    def weighted(self):
+        """Whether the pooling weighs tokens (`idf`, `sif`)."""
+        return self.pooling in WEIGHTED_POOLINGS
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        if self.weighted:
+            self.token_weights = self.add_weight(
+                shape=(self.vocab_size,), initializer="ones", trainable=False,
+                name="token_weights")
+            self.documents = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                             name="documents")
+        self.built = True
+
+    # === Weights ===
+    def set_token_statistics(self, statistics):
+        """Sets the weights from a `keras_o2v.data.token_statistics.TokenStatistics`."""
+        if statistics.vocab_size != self.vocab_size:
+            raise ValueError(f"expected counts of {self.vocab_size} ids, got {statistics.vocab_size}")
+        self.set_token_weights(pooling_weights(self.pooling, statistics, self.sif_smoothing),
+                               documents=statistics.documents)
+
+    def set_token_weights(self, weights, documents=1):
+        """Sets the weights directly (float `[vocab_size]`), e.g. from another corpus."""
+        if not self.weighted:
+            raise ValueError(f"pooling={self.pooling!r} has no token weights")
+        self.build()
+        weights = np.asarray(weights, np.float32)
+        if weights.shape != (self.vocab_size,) or not np.isfinite(weights).all() or \
+                (weights < 0).any():
+            raise ValueError(f"token weights must be {self.vocab_size} finite values >= 0, got "
+                             f"shape {weights.shape}")
+        self.token_weights.assign(weights)
+        self.documents.assign(float(documents))
+
+    @property
+    def adapted(self):
+        """Whether the weights were set (always True for unweighted poolings)."""
+        return not self.weighted or float(ops.convert_to_numpy(self.documents)) > 0
+
+    # === Pooling ===
+    def call(self, inputs, mask=None, ids=None):
+        if self.weighted:
+            if ids is None:
+                raise ValueError(f"pooling={self.pooling!r} needs the token ids (ids=)")
+            mask = ops.not_equal(ids, 0) if mask is None else mask
+            return self._weighted(inputs, mask, ids)
         if not isinstance(inputs, (list, tuple)):
             return super().call(inputs, mask=mask)
         rows, positions = inputs
@@ -67,13 +142,33 @@ class PooledEmbeddingEncoder(SequenceEncoder):
             return first + masked_sqrtn(inputs[:, 1:], mask[:, 1:])
         return _POOL[self.pooling](inputs, mask)
 
+    def _weighted(self, inputs, mask, ids):
+        """`idf` / `sif` on `[batch, length, dim]` embeddings or on `(rows, positions)`."""
+        as_rows = isinstance(inputs, (list, tuple))
+        dtype = inputs[0].dtype if as_rows else inputs.dtype
+        valid = ops.cast(mask, dtype)
+        weights = ops.take(ops.cast(self.token_weights, dtype), ids) * valid  # [batch, length]
+        if as_rows:
+            rows, positions = inputs
+            # Every position of a row holds the same id, hence the same weight.
+            row_weights = tf.math.unsorted_segment_max(
+                tf.reshape(weights, [-1]), tf.reshape(positions, [-1]), tf.shape(rows)[0])
+            total = sum_rows(rows * ops.maximum(row_weights, 0.0)[:, None], positions, mask)
+        else:
+            total = ops.sum(inputs * weights[:, :, None], axis=1)
+        norm = ops.sum(weights if self.pooling == "idf" else valid, axis=1, keepdims=True)
+        return total / ops.where(norm > 0, norm, ops.ones_like(norm))
+
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, (list, tuple)) and isinstance(input_shape[0], (list, tuple)):
             return (input_shape[1][0], input_shape[0][-1])  # (rows, positions)
         return super().compute_output_shape(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "pooling": self.pooling}
+        config = {**super().get_config(), "pooling": self.pooling}
+        if self.weighted:
+            config.update(vocab_size=self.vocab_size, sif_smoothing=self.sif_smoothing)
+        return config
 
 
 def _pool_rows(rows, positions, mask, pooling):

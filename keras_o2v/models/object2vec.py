@@ -7,7 +7,7 @@ from keras import ops
 
 from keras_o2v.data.ragged_rows import pad_sequences
 from keras_o2v.errors import O2VError
-from keras_o2v.hyperparameters import Hyperparameters
+from keras_o2v.hyperparameters import WEIGHTED_POOLINGS, Hyperparameters
 from keras_o2v.keras_compat import MultiWorkerLogsMixin, quiet_unknown_length
 from keras_o2v.layers import BiLSTMEncoder, Comparator, HCNNEncoder, PooledEmbeddingEncoder, TokenEmbedding
 from keras_o2v.layers.prior_correction import PriorCorrection, log_odds_shift
@@ -20,7 +20,9 @@ from keras_o2v.retrieval.steps import RetrievalSteps
 def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
     """The encoder layer for one side's `EncoderSettings`."""
     if settings.network == "pooled_embedding":
-        return PooledEmbeddingEncoder(pooling=settings.pooling, name=name)
+        weighted = settings.pooling in WEIGHTED_POOLINGS
+        return PooledEmbeddingEncoder(pooling=settings.pooling, name=name,
+                                      vocab_size=settings.vocab_size if weighted else None)
     if settings.network == "hcnn":
         return HCNNEncoder(enc_dim, num_layers=settings.layers,
                            filter_width=settings.cnn_filter_width, name=name)
@@ -57,6 +59,9 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
       output layer), trained by softmax over candidates (`keras_o2v.retrieval`).
       Call `adapt(train)` before `fit` so the model knows the train channel's in1
       frequencies (logQ correction, sampled negatives).
+    - `encN_pooling=idf|sif`: frequency-weighted pooling; `adapt(train)` counts
+      the tokens and sets the weights (a non-trainable weight of the encoder,
+      saved and exported with the model).
     - `calibration_base_rate > 0`: the output layer gives logits and a
       `PriorCorrection` layer turns them into probabilities, shifted outside
       training to the base rate; `adapt(train)` measures the training prior.
@@ -196,6 +201,12 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
                 "This retrieval model does not know the train channel's in1 frequencies "
                 "(logQ correction, sampled negatives): call model.adapt(train_data) before "
                 "fit, or set retrieval_logq_correction=False and retrieval_sampled_negatives=0.")
+        unadapted = [f"enc{side}_pooling={hp.encoder(side).pooling}"
+                     for side in hp.weighted_pooling_sides if not self.encoders[side].adapted]
+        if unadapted:
+            raise O2VError(
+                f"{' and '.join(unadapted)} weigh tokens by their frequency in the train data, "
+                "which this model has not counted yet: call model.adapt(train_data) before fit.")
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # it shuffles itself; Keras warns otherwise
         with quiet_unknown_length():
@@ -208,14 +219,17 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
             return super().evaluate(*args, **kwargs)
 
     # === Data-dependent state ===
-    def adapt(self, data):
+    def adapt(self, data, pooling_corpus=None):
         """Reads what training needs to know about the train data, before `fit`.
 
         - retrieval mode: the frequencies of the in1 objects (the logQ correction
           and the sampling distribution of `keras_o2v.retrieval.CandidateFrequencies`);
         - `calibration_base_rate > 0`: the share of positives the classifier trains
           on (with `negative_sampling_rate` k generated negatives per positive),
-          which sets the `PriorCorrection` shift.
+          which sets the `PriorCorrection` shift;
+        - `encN_pooling=idf|sif`: the token weights of that encoder, from the
+          token counts of side N's objects (each object one document; see
+          `keras_o2v.layers.token_weights`), in the same pass.
 
         Otherwise it only counts. In retrieval mode, records with label 0 are not
         softmax targets (their in1 objects are still candidates); the returned
@@ -224,9 +238,14 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
         Args:
             data: the train channel (JSON Lines file, folder, or a list of them) or a
                 `tf.data.Dataset` of `({"in0", "in1"}, labels)` batches.
+            pooling_corpus: optional channel (records of the same format; `label`
+                may be absent) whose side-N objects give the `idf` / `sif` weights
+                instead of `data`'s, e.g. a larger collection of the same kind of
+                documents.
 
         Returns:
-            The `keras_o2v.data.channel_statistics.ChannelStatistics` of the data.
+            The `keras_o2v.data.channel_statistics.ChannelStatistics` of the data
+            (`tokens` holds the counts the weights came from).
 
         Example:
         >>> stats = model.adapt("train.jsonl")  # doctest: +SKIP
@@ -235,7 +254,17 @@ class Object2Vec(MultiWorkerLogsMixin, RetrievalSteps, keras.Model):
         from keras_o2v.data.channel_statistics import channel_statistics
 
         hp = self.hyperparameters
-        stats = channel_statistics(data, hp, num_buckets(hp) if hp.is_retrieval else None)
+        weighted = hp.weighted_pooling_sides
+        stats = channel_statistics(data, hp, num_buckets(hp) if hp.is_retrieval else None,
+                                   token_sides=() if pooling_corpus is not None else weighted)
+        if weighted and pooling_corpus is not None:
+            stats.tokens = channel_statistics(pooling_corpus, hp, token_sides=weighted,
+                                              require_label=False).tokens
+        for side in weighted:
+            if stats.tokens[side].documents == 0:
+                raise O2VError(f"enc{side}_pooling={hp.encoder(side).pooling} needs objects to "
+                               "count tokens in, and the data holds none.")
+            self.encoders[side].set_token_statistics(stats.tokens[side])
         if hp.is_retrieval:
             self.candidate_frequencies.set_counts(stats.in1_bucket_counts)
         if hp.calibration_base_rate:
@@ -447,7 +476,8 @@ def _encode_sides(tables, encoders, max_lens, side_ids, training=None):
     Ids are truncated to the side's `max_len`. A table shared by both sides is
     read once for both (see `TokenEmbedding`); pooled encoders get the table
     rows of the batch's distinct ids and their positions instead of
-    `[batch, length, dim]` embeddings.
+    `[batch, length, dim]` embeddings; frequency-weighted ones (`idf`, `sif`)
+    also get the ids, to look up their weights.
     """
     side_ids = [_truncate(ids, max_len) for ids, max_len in zip(side_ids, max_lens)]
     looked_up = [None] * len(tables)
@@ -457,7 +487,8 @@ def _encode_sides(tables, encoders, max_lens, side_ids, training=None):
                    and not all(max_lens[s] == 1 for s in sides))
         for side, value in zip(sides, table([side_ids[s] for s in sides], as_rows=as_rows)):
             looked_up[side] = value
-    return [encoder(value, mask=keras.ops.not_equal(ids, 0), training=training)
+    return [encoder(value, mask=keras.ops.not_equal(ids, 0), training=training,
+                    **({"ids": ids} if getattr(encoder, "weighted", False) else {}))
             for encoder, value, ids in zip(encoders, looked_up, side_ids)]
 
 

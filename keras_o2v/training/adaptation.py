@@ -1,11 +1,12 @@
 """What a training job reads from the train channel before the first epoch, and says.
 
 Retrieval models learn the train channel's in1 frequencies (logQ correction,
-sampled negatives) and calibrated classifiers its share of positives
-(`Object2Vec.adapt`). The job prints what it found, including every record that
+sampled negatives), calibrated classifiers its share of positives, and
+`pooled_embedding` encoders with `encN_pooling=idf|sif` their token weights
+(`Object2Vec.adapt`, one pass for all of them). The job prints what it found, including every record that
 does not train the way the others do, so that nothing is dropped silently.
-A job resumed from a checkpoint keeps what the first run learned (the counts and
-the calibration shift are model weights).
+A job resumed from a checkpoint keeps what the first run learned (the counts,
+token weights and the calibration shift are model weights).
 """
 
 from keras_o2v.errors import DataError
@@ -17,16 +18,18 @@ _PAIR_ONLY = ("comparator_list", "mlp_layers", "mlp_dim", "mlp_activation")
 
 def needs_adaptation(hp):
     """Whether the model must see the train channel before training."""
-    return hp.is_retrieval or bool(hp.calibration_base_rate)
+    return hp.is_retrieval or bool(hp.calibration_base_rate) or bool(hp.weighted_pooling_sides)
 
 
-def adapt_to_train_channel(model, train, printer=print):
+def adapt_to_train_channel(model, train, printer=print, pooling_corpus=None):
     """Runs `model.adapt(train)` when needed and prints what the job learned.
 
     Args:
         model: a new `keras_o2v.Object2Vec`.
         train: the train channel.
         printer: where lines go (default `print`).
+        pooling_corpus: optional channel the `idf` / `sif` weights are counted on
+            instead of `train` (see `Object2Vec.adapt`).
 
     Returns:
         The `ChannelStatistics`, or None when the model needs none.
@@ -37,7 +40,14 @@ def adapt_to_train_channel(model, train, printer=print):
     hp = model.hyperparameters
     if not needs_adaptation(hp):
         return None
-    stats = model.adapt(train)
+    stats = model.adapt(train, pooling_corpus=pooling_corpus)
+    for side in hp.weighted_pooling_sides:
+        tokens = stats.tokens[side]
+        source = "the pooling corpus" if pooling_corpus is not None else "the train channel"
+        printer(f"enc{side}_pooling={hp.encoder(side).pooling}: token weights from "
+                f"{tokens.documents} in{side} objects of {source} ({tokens.tokens_seen} of "
+                f"{tokens.vocab_size - 1} ids seen; an id never seen weighs as the rarest).",
+                flush=True)
     if hp.is_retrieval:
         _describe_retrieval(hp, stats, train, printer)
     if hp.calibration_base_rate:

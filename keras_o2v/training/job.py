@@ -52,7 +52,7 @@ class TrainingResult:
 
 def train(hyperparameters, train, model_dir, validation=None, test=None, auxiliary=None,
           strategy=None, gpus=None, devices=None, resume=True, validate=True, seed=None,
-          verbose="auto", progress_seconds=30):
+          verbose="auto", progress_seconds=30, pooling_corpus=None):
     """Runs a whole Object2Vec training job, as SageMaker's container does.
 
     Every epoch trains on the train channel (with negative sampling when set),
@@ -99,6 +99,9 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
             `progress_seconds` and one per epoch) or 0 (neither). The
             `#quality_metric` lines are printed in every case.
         progress_seconds: time between progress lines (`verbose=2`).
+        pooling_corpus: optional channel (records, `label` optional) whose objects
+            give the token weights of `encN_pooling=idf|sif` instead of the train
+            channel's (see `Object2Vec.adapt`).
 
     Returns:
         A `TrainingResult`.
@@ -125,6 +128,8 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     validation_metric.check_has_validation(hp, channels.get("validation"))
     ranking = job_ranking_tasks(hp, channels["train"], channels.get("validation"),
                                 channels.get("test"))
+    if pooling_corpus is not None and validate:
+        validate_files(pooling_corpus, hp, require_label=False).raise_if_bad()
     directory.write_json(directory.hyperparameters, hp.to_string_map())
     if hp.bucket_width != hp.effective_bucket_width:
         print(f"bucket_width={hp.bucket_width} is ignored: token_embedding_storage_type=row_sparse "
@@ -144,7 +149,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
         else:
             model = Object2Vec(hp)
             _initialise_tables(model, hp, auxiliary)
-            adapt_to_train_channel(model, channels["train"])
+            adapt_to_train_channel(model, channels["train"], pooling_corpus=pooling_corpus)
             model.compile()
     start_epoch = state["epoch"] + 1 if state else 0
     history = state["history"] if state else []
