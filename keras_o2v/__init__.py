@@ -33,6 +33,7 @@ _EXPORTS = {
     "TrainingResult": "keras_o2v.training",
     "TuningResult": "keras_o2v.tuning",
     "ValidationReport": "keras_o2v.data",
+    "cut_pairs": "keras_o2v.preprocessing",
     "evaluate_retrieval": "keras_o2v.inference",
     "export_saved_model": "keras_o2v.export",
     "make_dataset": "keras_o2v.data",

@@ -1,0 +1,100 @@
+"""Reading a corpus of unlabeled documents, one at a time, as tokenized sentences.
+
+Formats:
+- `text`: one document per line (plain UTF-8, optionally `.gz`); an empty line is
+  an empty document;
+- `jsonl`: one JSON object per line, the document under `text_column`: a string,
+  or a list of strings (its sentences); blank lines are not documents;
+- `tsv`: a header row naming the columns, then one document per row, the text in
+  `text_column` (no quoting); blank lines are not documents.
+
+A document is a list of sentences, each a list of tokens. Text is split into
+sentences by `sentence_pattern` (default: after `.`, `!` or `?` followed by
+white space, and at tabs and line breaks); sentences without tokens are dropped.
+"""
+
+import dataclasses
+import os
+import re
+from typing import List, Optional
+
+from keras_o2v.preprocessing.raw_records import iter_lines, read_raw_records
+
+DOCUMENT_FORMATS = ("text", "jsonl", "tsv")
+DEFAULT_SENTENCE_PATTERN = r"(?<=[.!?])\s+|\s*[\t\r\n]\s*"
+_EXTENSIONS = {".txt": "text", ".text": "text", ".jsonl": "jsonl", ".json": "jsonl",
+               ".ndjson": "jsonl", ".jsonlines": "jsonl", ".tsv": "tsv", ".tab": "tsv"}
+
+
+@dataclasses.dataclass
+class Document:
+    """One document of a corpus.
+
+    Attributes:
+        number: 0-based position among the documents of the corpus.
+        line: 1-based line of the file it came from.
+        sentences: its sentences, each a list of tokens (empty: an empty document).
+        problem: why the line is not a valid document, or None.
+    """
+
+    number: int
+    line: int
+    sentences: List[List[str]]
+    problem: Optional[str] = None
+
+
+def detect_document_format(path, first_line=None):
+    """`text`, `jsonl` or `tsv` from the extension (a trailing `.gz` ignored), else
+    `jsonl` when the first line starts with `{`, else `text`."""
+    name = os.fspath(path)
+    name = name[:-3] if name.endswith(".gz") else name
+    extension = os.path.splitext(name)[1].lower()
+    if extension in _EXTENSIONS:
+        return _EXTENSIONS[extension]
+    if first_line is not None and first_line.lstrip().startswith("{"):
+        return "jsonl"
+    return "text"
+
+
+def iter_documents(path, input_format, tokenizer, text_column="text",
+                   sentence_pattern=DEFAULT_SENTENCE_PATTERN):
+    """Yields the `Document`s of a corpus file, streaming.
+
+    Args:
+        path: the corpus file.
+        input_format: one of `DOCUMENT_FORMATS`.
+        tokenizer: callable str -> list of str.
+        text_column: the JSON key or TSV column of the text.
+        sentence_pattern: regular expression that separates sentences.
+    """
+    if input_format not in DOCUMENT_FORMATS:
+        raise ValueError(f"input_format must be one of {DOCUMENT_FORMATS}, got {input_format!r}")
+    splitter = re.compile(sentence_pattern)
+
+    def sentences_of(texts):
+        pieces = (piece for text in texts for piece in splitter.split(text))
+        return [tokens for tokens in map(tokenizer, pieces) if tokens]
+
+    if input_format == "text":
+        for number, (line, text, problem) in enumerate(iter_lines(path)):
+            sentences = [] if problem is not None else sentences_of([text])
+            yield Document(number, line, sentences, problem)
+        return
+    for number, record in enumerate(read_raw_records(iter_lines(path), input_format)):
+        if record.problem is not None:
+            yield Document(number, record.line, [], record.problem)
+            continue
+        if text_column not in record.fields:
+            yield Document(number, record.line, [], f"missing column {text_column!r}")
+            continue
+        value = record.fields[text_column]
+        if isinstance(value, str):
+            texts = [value]
+        elif record.typed and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            texts = value
+        else:
+            kind = type(value).__name__
+            yield Document(number, record.line, [],
+                           f"{text_column!r} must be a string or a list of strings, got {kind}")
+            continue
+        yield Document(number, record.line, sentences_of(texts))
