@@ -130,6 +130,15 @@ def test_an_existing_vocabulary_is_reused(tmp_path):
                        vocab_path=vocab)
     assert vocab.read_text() == before and report.map.action == "reused"
     assert report.unknown_tokens == 2 and read(tmp_path / "b.jsonl")[0]["in1"] == [1, 1]
+    # with oov_buckets an unseen word gets a hashed id after the vocabulary's, the same
+    # one wherever it occurs
+    report = cut_pairs(corpus(tmp_path / "c.txt", ["w0 new w1 new"]), tmp_path / "c.jsonl",
+                       vocab_path=vocab, oov_buckets=8)
+    size = report.map.size
+    assert report.vocab_size == size + 8 and report.unknown_tokens == 2
+    pair = read(tmp_path / "c.jsonl")[0]  # ["w0", "new"] against ["w1", "new"]
+    bucket = keras_o2v.preprocessing.tokens_to_ids(["new"], json.loads(before), oov_buckets=8)[0]
+    assert size <= bucket < size + 8 and pair["in0"] == [2, bucket] and pair["in1"][1] == bucket
 
 
 def test_unit_spans_and_pairs_of_one_document():

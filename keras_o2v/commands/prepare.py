@@ -107,6 +107,9 @@ def add_arguments(parser):
     cut.add_argument("--max-pairs", type=positive_int, help="the most pairs to write")
     cut.add_argument("--seed", type=int, default=0, help="seed of the random choices (default 0)")
     cut.add_argument("--text-column", default="text", help="text column of .jsonl / .tsv documents")
+    cut.add_argument("--oov-buckets", type=int, default=0,
+                     help="hash tokens the vocabulary lacks into this many ids after it "
+                          "instead of <unk> (encode queries the same way)")
     cut.add_argument("--sentence-pattern", default=DEFAULT_SENTENCE_PATTERN,
                      help="regular expression that separates sentences (--unit sentence)")
 
@@ -165,7 +168,8 @@ def _run_cut(args):
             max_pairs=args.max_pairs, seed=args.seed, input_format=args.format,
             text_column=args.text_column, sentence_pattern=args.sentence_pattern,
             min_count=args.min_count, max_vocab=args.max_vocab, maps=args.maps,
-            tokenizer=Tokenizer(args.token_pattern, lowercase=not args.no_lowercase))
+            tokenizer=Tokenizer(args.token_pattern, lowercase=not args.no_lowercase),
+            oov_buckets=args.oov_buckets)
     except O2VError as error:
         print(f"o2v prepare: error: {error}", file=sys.stderr)
         return 1
@@ -176,7 +180,8 @@ def _run_cut(args):
     added = f", {item.added} added" if item.action == "extended" else ""
     print(f"{item.action} {item.path}: {item.size} ids{added}")
     if report.unknown_tokens:
-        print(f"{report.unknown_tokens} tokens mapped to <unk>")
+        where = f"{args.oov_buckets} hashed ids" if args.oov_buckets else "<unk>"
+        print(f"{report.unknown_tokens} tokens not in the vocabulary, mapped to {where}")
     print(" ".join(f"{key}={value}" for key, value in report.hyperparameters().items()))
     return 0
 

@@ -18,7 +18,7 @@ from keras_o2v.preprocessing.documents import (
 )
 from keras_o2v.preprocessing.prepare_pairs import MAP_MODES, MapReport, _first_line, _load_map, _Problems
 from keras_o2v.preprocessing.tokenizer import Tokenizer
-from keras_o2v.preprocessing.vocabulary import UNK, save_vocabulary, vocabulary_from_counts
+from keras_o2v.preprocessing.vocabulary import UNK, save_vocabulary, tokens_to_ids, vocabulary_from_counts
 
 
 @dataclasses.dataclass
@@ -36,8 +36,10 @@ class CutReport:
         available: pairs the corpus offers under `per_document` (before `max_pairs`).
         map: the `MapReport` of the vocabulary file.
         max_lengths: dict `in0`/`in1` -> the longest sequence written.
-        unknown_tokens: tokens written as `<unk>`.
-        vocab_size: the `encN_vocab_size` the ids need.
+        unknown_tokens: tokens not in the vocabulary (written as `<unk>`, or into
+            the `oov_buckets`).
+        vocab_size: the `encN_vocab_size` the ids need (the vocabulary's size plus
+            `oov_buckets`).
     """
 
     output_path: str
@@ -64,7 +66,7 @@ class CutReport:
 def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window", window=10,
               per_document=None, stride=None, max_pairs=None, seed=0, input_format=None,
               text_column="text", sentence_pattern=DEFAULT_SENTENCE_PATTERN, min_count=1,
-              max_vocab=None, maps="reuse", tokenizer=None):
+              max_vocab=None, maps="reuse", tokenizer=None, oov_buckets=0):
     """Writes training pairs cut from unlabeled documents (a self-supervised task).
 
     Each pair is the record `{"label": 1, "in0": [ids], "in1": [ids]}` for the
@@ -120,6 +122,11 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
         max_vocab: maximum vocabulary size, reserved ids included.
         maps: `"reuse"`, `"extend"` or `"rebuild"` an existing vocabulary file.
         tokenizer: callable str -> list of str; defaults to `Tokenizer()`.
+        oov_buckets: write tokens the vocabulary lacks as one of this many hashed
+            ids after the vocabulary's instead of `<unk>`
+            (`keras_o2v.preprocessing.tokens_to_ids`): an unseen word in a query
+            and in a document then gets the same id. Encode queries with the
+            same value.
 
     Returns:
         A `CutReport`.
@@ -137,6 +144,8 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
     input_path, output_path, vocab_path = (os.fspath(input_path), os.fspath(output_path),
                                            os.fspath(vocab_path))
     _check_options(mode, unit, window, per_document, stride, max_pairs, maps)
+    if isinstance(oov_buckets, bool) or not isinstance(oov_buckets, int) or oov_buckets < 0:
+        raise O2VError(f"oov_buckets must be an integer >= 0, got {oov_buckets!r}")
     if not os.path.isfile(input_path):
         raise DataError([(input_path, 0, "input file not found")])
     input_format = input_format or detect_document_format(input_path, _first_line(input_path))
@@ -187,6 +196,7 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
                                        base=base)
         action = "extended" if base is not None else ("rebuilt" if exists else "built")
     unknown_id = vocab[UNK]
+    first_bucket = max(vocab.values()) + 1
 
     # Pass 2: cut and write.
     max_lengths = {"in0": 0, "in1": 0}
@@ -200,8 +210,8 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
             if quota == 0:
                 continue
             tokens, _, spans = spans_of(document)
-            ids = [vocab.get(token, unknown_id) for token in tokens]
-            unknown += ids.count(unknown_id)
+            ids = tokens_to_ids(tokens, vocab, unknown_id, oov_buckets)
+            unknown += sum(i == unknown_id or i >= first_bucket for i in ids)
             rng = np.random.default_rng([seed, document.number])
             chosen = np.sort(rng.choice(len(spans), size=quota, replace=False))
             for index in chosen:
@@ -213,9 +223,9 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
             used += 1
         if action != "reused":
             save_vocabulary(vocab, vocab_path)
-    size = max(vocab.values()) + 1
+    size = first_bucket + oov_buckets
     added = 0 if action == "reused" else len(vocab) - (len(base) if base is not None else 0)
-    report = MapReport(vocab_path, action, size, added)
+    report = MapReport(vocab_path, action, first_bucket, added)
     return CutReport(output_path, pairs, len(offered), used, empty, short, available, report,
                      max_lengths, unknown, size)
 

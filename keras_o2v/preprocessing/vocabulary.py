@@ -1,7 +1,18 @@
-"""Building, extending, saving and applying token -> id vocabularies."""
+"""Building, extending, saving and applying token -> id vocabularies.
+
+Tokens a vocabulary lacks become `<unk>` (id 1), or, with `oov_buckets=N`, one of
+N ids after the vocabulary's: `first + crc32(token as UTF-8) % N` with `first` one
+more than the largest id (the out-of-vocabulary buckets of TensorFlow's
+`StringLookup(num_oov_indices=N)` and of fastText, with a hash any language can
+reproduce). Two occurrences of an unseen word then share an id, so a model with
+one token table for queries and documents still sees them match; the model needs
+`encN_vocab_size` = the vocabulary's size + N. Encode queries at serving time with
+the same `oov_buckets` as the training data.
+"""
 
 import collections
 import json
+import zlib
 
 from keras_o2v.atomic_files import atomic_write
 from keras_o2v.preprocessing.tokenizer import Tokenizer
@@ -105,7 +116,7 @@ def save_vocabulary(vocab, path):
         handle.write("}\n")
 
 
-def text_to_ids(text, vocab, tokenizer=None, unknown_id=None):
+def text_to_ids(text, vocab, tokenizer=None, unknown_id=None, oov_buckets=0):
     """Tokenizes one text and maps its tokens to ids (unknown tokens -> `<unk>`).
 
     Args:
@@ -113,26 +124,40 @@ def text_to_ids(text, vocab, tokenizer=None, unknown_id=None):
         vocab: dict token -> id.
         tokenizer: callable str -> list of str; defaults to `Tokenizer()`.
         unknown_id: id for tokens not in `vocab`; defaults to `vocab["<unk>"]`.
+        oov_buckets: hash tokens not in `vocab` into this many ids after the
+            vocabulary's instead (see the module docstring).
 
     Returns:
         A list of ints.
     """
     tokenizer = tokenizer or Tokenizer()
-    return tokens_to_ids(tokenizer(text), vocab, unknown_id)
+    return tokens_to_ids(tokenizer(text), vocab, unknown_id, oov_buckets)
 
 
-def tokens_to_ids(tokens, vocab, unknown_id=None):
-    """Maps tokens to ids; tokens not in `vocab` become `<unk>` (or `unknown_id`).
+def tokens_to_ids(tokens, vocab, unknown_id=None, oov_buckets=0):
+    """Maps tokens to ids; tokens not in `vocab` become `<unk>` (or `unknown_id`), or
+    with `oov_buckets=N` one of N hashed ids after the vocabulary's.
 
     Example:
     >>> tokens_to_ids(["a", "zzz"], {"<pad>": 0, "<unk>": 1, "a": 2})
     [2, 1]
+    >>> tokens_to_ids(["a", "zzz", "zzz"], {"<pad>": 0, "<unk>": 1, "a": 2}, oov_buckets=10)
+    [2, 5, 5]
     """
+    if oov_buckets:
+        first = max(vocab.values(), default=-1) + 1
+        return [vocab[token] if token in vocab else first + oov_bucket(token, oov_buckets)
+                for token in tokens]
     unknown_id = _unknown_id(vocab, unknown_id)
     return [vocab.get(token, unknown_id) for token in tokens]
 
 
-def texts_to_ids(texts, vocab, tokenizer=None, unknown_id=None):
+def oov_bucket(token, oov_buckets):
+    """The bucket (0 .. oov_buckets - 1) of a token: `crc32(UTF-8 bytes) % oov_buckets`."""
+    return zlib.crc32(token.encode("utf-8")) % oov_buckets
+
+
+def texts_to_ids(texts, vocab, tokenizer=None, unknown_id=None, oov_buckets=0):
     """Maps each text of `texts` to its list of token ids; see `text_to_ids`.
 
     Example:
@@ -140,8 +165,8 @@ def texts_to_ids(texts, vocab, tokenizer=None, unknown_id=None):
     [[3, 2], [2, 1]]
     """
     tokenizer = tokenizer or Tokenizer()
-    unknown_id = _unknown_id(vocab, unknown_id)
-    return [text_to_ids(text, vocab, tokenizer, unknown_id) for text in texts]
+    unknown_id = None if oov_buckets else _unknown_id(vocab, unknown_id)
+    return [text_to_ids(text, vocab, tokenizer, unknown_id, oov_buckets) for text in texts]
 
 
 def _unknown_id(vocab, unknown_id):
