@@ -5,7 +5,10 @@ Two peers cannot share the keras_o2v environment:
 - `surprise`: scikit-surprise (SVD), built from source against numpy 1.26 (it does not
   build against numpy 2);
 - `tfrs`: TensorFlow Recommenders, which needs Keras 2 (`tf-keras` with
-  `TF_USE_LEGACY_KERAS=1`) beside TensorFlow 2.21, while keras_o2v uses Keras 3.
+  `TF_USE_LEGACY_KERAS=1`) beside TensorFlow 2.21, while keras_o2v uses Keras 3;
+- `retrieval`: rank-bm25 (BM25Okapi) and scikit-learn (TF-IDF), the lexical search
+  peers of the document retrieval benchmark (kept out of keras_o2v's own
+  requirements: only the benchmark needs them).
 
 Each lives under `benchmarks/../.bench-envs/<name>/` (git-ignored) and is created on
 first use with the ordinary `venv` and `pip`. The benchmarks call `python_for(name)`,
@@ -13,7 +16,7 @@ which creates the environment when it is missing and returns its interpreter, an
 the peer in a separate process.
 
 Usage:
-    python benchmarks/envs.py [surprise] [tfrs]     # create (default: both)
+    python benchmarks/envs.py [surprise] [tfrs] [retrieval]     # create (default: all)
 """
 
 import os
@@ -30,6 +33,7 @@ REQUIREMENTS = {
     "surprise": ["numpy==1.26.4", "scikit-surprise==1.1.4"],
     "tfrs": ["tensorflow==2.21.0", "tf-keras==2.21.0", "tensorflow-recommenders==0.7.3",
              "numpy==2.4.6"],
+    "retrieval": ["rank-bm25==0.2.2", "scikit-learn==1.9.1", "numpy==2.4.6"],
 }
 
 
