@@ -121,3 +121,16 @@ def test_evaluate_retrieval_paired_count_mismatch(tmp_path, capsys):
     assert_cli_error(capsys, ["evaluate-retrieval", "--queries", str(tmp_path / "q.npy"),
                               "--base", str(tmp_path / "b.npy"), "--paired"],
                      "as many queries as base vectors")
+
+
+def test_evaluate_retrieval_bad_candidates_name_every_line(tmp_path, capsys):
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"in0": [1], "in1": [2], "label": 1}])
+    candidates = tmp_path / "candidates.jsonl"
+    candidates.write_text('{"in1": [3]}\n{"in1": [4, -1]}\n\n{"in1": []}\n[1]\n{"in1": [5]\n')
+    assert cli.main(["evaluate-retrieval", "--model", str(tmp_path / "model"), "--pairs", pairs,
+                     "--candidates", str(candidates)]) == 1
+    err = capsys.readouterr().err
+    for line, problem in ((2, "id -1 is negative"), (4, "is empty"), (5, "expected"),
+                          (6, "malformed JSON")):
+        assert re.search(rf"candidates\.jsonl:{line}: .*{problem}", err), (line, err)
+    assert "candidates.jsonl:1:" not in err

@@ -104,6 +104,7 @@ def _evaluate_model(args, ks):
 
 def _read_candidates(path):
     from keras_o2v.data.ragged_rows import pad_sequences
+    from keras_o2v.data.token_ids import sequence_problem
 
     objects, problems = [], []
     with open(path, encoding="utf-8") as handle:
@@ -112,15 +113,17 @@ def _read_candidates(path):
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as error:
+            except (json.JSONDecodeError, RecursionError) as error:
                 problems.append((path, number, f"malformed JSON: {error}"))
                 continue
-            ids = record.get("in1") if isinstance(record, dict) else None
-            if not isinstance(ids, list) or not ids or not all(
-                    isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in ids):
-                problems.append((path, number, "expected {\"in1\": [non-negative int ids]}"))
+            if not isinstance(record, dict) or "in1" not in record:
+                problems.append((path, number, "expected {\"in1\": [token ids]}"))
                 continue
-            objects.append(ids)
+            problem = sequence_problem(record["in1"], 1)
+            if problem:
+                problems.append((path, number, problem))
+                continue
+            objects.append(record["in1"])
     if problems or not objects:
         raise DataError(problems or [(path, 0, "no candidates")])
     return pad_sequences(objects)
