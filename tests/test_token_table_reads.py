@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from keras_o2v import Hyperparameters, Object2Vec
-from keras_o2v.hyperparameters import POOLINGS
+from keras_o2v.hyperparameters import POOLINGS, WEIGHTED_POOLINGS
 from keras_o2v.layers import PooledEmbeddingEncoder, TokenEmbedding
 from keras_o2v.layers.unique_rows import sum_rows, take_rows
 from keras_o2v.optimizers import make_optimizer, updates_rows_only
@@ -131,13 +131,20 @@ def test_frozen_rows_get_no_gradient_through_the_shared_read():
 @pytest.mark.parametrize("pooling", POOLINGS)
 def test_pooling_rows_equals_pooling_the_embeddings_values_and_gradients(pooling):
     layer = TokenEmbedding(12, 4)
-    encoder = PooledEmbeddingEncoder(pooling)
     ids = tf.constant(IN0)
     mask = ids != 0
+    weighted = {}
+    if pooling in WEIGHTED_POOLINGS:
+        encoder = PooledEmbeddingEncoder(pooling, vocab_size=12)
+        encoder.build((None, None, 4))
+        encoder.set_token_weights(np.random.default_rng(0).uniform(0.5, 3.0, 12))
+        weighted = {"ids": ids}
+    else:
+        encoder = PooledEmbeddingEncoder(pooling)
     with tf.GradientTape(persistent=True) as tape:
         (rows, positions), = layer([ids], as_rows=True)
-        from_rows = encoder((rows, positions), mask=mask)
-        from_embeddings = encoder(take_rows(rows, positions), mask=mask)
+        from_rows = encoder((rows, positions), mask=mask, **weighted)
+        from_embeddings = encoder(take_rows(rows, positions), mask=mask, **weighted)
         weights = tf.constant(np.arange(8, dtype="float32").reshape(2, 4))
         loss_rows = tf.reduce_sum(from_rows * weights)
         loss_embeddings = tf.reduce_sum(from_embeddings * weights)
