@@ -10,7 +10,9 @@ A source file is plain Python in the keras-io example format:
 - the code between two Markdown cells is one code cell; a line `# %%` splits it further.
 
 Cells get stable ids. A notebook whose cells already equal its source is left as it
-is, outputs included; one whose source changed is rewritten without outputs.
+is, outputs included. When only Markdown changed (the code cells are the same, in
+the same order), the code cells keep their outputs, which still come from running
+exactly this code; otherwise the notebook is rewritten without outputs.
 `--execute` runs notebooks top to bottom in a Jupyter kernel (full size unless told
 otherwise) and keeps their outputs, so the committed notebooks show a real run; the
 size and the run time are recorded in the notebook's metadata (`keras_o2v`).
@@ -135,6 +137,24 @@ def cell_signature(notebook):
     return [(cell["cell_type"], cell["id"], "".join(cell["source"])) for cell in notebook["cells"]]
 
 
+def code_sources(notebook):
+    return ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+
+
+def carry_outputs(current, built):
+    """`built` with `current`'s outputs when both have the same code cells, in order."""
+    if current is None or code_sources(current) != code_sources(built):
+        return built
+    ran = iter(cell for cell in current["cells"] if cell["cell_type"] == "code")
+    for cell in built["cells"]:
+        if cell["cell_type"] == "code":
+            old = next(ran)
+            cell["execution_count"], cell["outputs"] = old["execution_count"], old["outputs"]
+    if "keras_o2v" in current["metadata"]:
+        built["metadata"]["keras_o2v"] = current["metadata"]["keras_o2v"]
+    return built
+
+
 def targets():
     """`[(source, notebook), ...]` for every source file."""
     return [(path, HERE / f"{path.stem}.ipynb") for path in sorted(SOURCES.glob("*.py"))]
@@ -146,9 +166,8 @@ def execute(notebook, size):
     import nbformat
 
     os.environ["O2V_NOTEBOOK_SIZE"] = size
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    node = nbformat.from_dict(notebook)
+    node = nbformat.reads(json.dumps(notebook), as_version=4)  # joins list-of-lines sources
     client = nbclient.NotebookClient(node, timeout=3 * 3600, kernel_name="python3",
                                      record_timing=False,
                                      resources={"metadata": {"path": str(HERE)}})
@@ -182,6 +201,8 @@ def main(argv=None):
         if run:
             print(f"running {path.name} ({args.size}) ...", flush=True)
             built = execute(built, args.size)
+        else:
+            built = carry_outputs(current, built)
         path.write_text(dumps(built), encoding="utf-8")
         print(f"wrote {path.relative_to(HERE.parent)}")
     if stale:

@@ -11,8 +11,8 @@ hyperparameters, `model.fit` it on a `tf.data` pipeline, then embed objects with
 encoder and search their nearest neighbours. The pairs are real: (user, movie) ratings
 from MovieLens 100k, labelled 1 when the user rated the movie above 3 ("liked").
 
-**How long it takes.** About 1.5 minutes at full size: our run took 85 s on 2 CPU cores
-that other jobs kept busy; the last cell prints the time of your run. Add a 2 MB
+**How long it takes.** Well under a minute at full size: the run shown took 16 s on 2
+CPU cores shared with other jobs; the last cell prints the time of your run. Add a 2 MB
 download the first time. The test suite runs it with `O2V_NOTEBOOK_SIZE=small` (10,000
 ratings, one epoch) in about 20 seconds; the numbers you then see are not meaningful.
 """
@@ -31,7 +31,9 @@ import tempfile
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from keras_o2v.tensorflow_logs import quiet_tensorflow  # noqa: E402 (TensorFlow-free)
+
+quiet_tensorflow()  # before TensorFlow loads: no C++ start-up logs (O2V_VERBOSE=1 keeps them)
 
 import keras
 import numpy as np

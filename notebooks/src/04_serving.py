@@ -12,8 +12,8 @@ embeddings chosen per instance, JSON or JSON Lines) and TF Serving's `/v1/models
 REST API. We send both kinds of request with the Python standard library, check the
 answers against the in-memory model, and publish a new version without restarting.
 
-**How long it takes.** About 2 minutes at full size: our run took 118 s on 2 CPU cores
-that other jobs kept busy, most of it training a small MovieLens model (2 epochs, then
+**How long it takes.** Under a minute at full size: the run shown took 22 s on 2 CPU
+cores shared with other jobs, most of it training a small MovieLens model (2 epochs, then
 1 more for version 2) and starting the server; the last cell prints the time of your
 run. `O2V_NOTEBOOK_SIZE=small` (what the test suite runs) trains on
 5,000 ratings for one epoch and takes about 40 seconds.
@@ -36,7 +36,9 @@ import urllib.error
 import urllib.request
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from keras_o2v.tensorflow_logs import quiet_tensorflow  # noqa: E402 (TensorFlow-free)
+
+quiet_tensorflow()  # before TensorFlow loads: no C++ start-up logs (O2V_VERBOSE=1 keeps them)
 
 import keras
 import numpy as np

@@ -16,7 +16,7 @@ does (top-k accuracy among all movies), export a SavedModel with the movies as t
 candidates, start `o2v serve`, and ask the server for a user's top 10.
 
 **How long it takes.** At full size (72,000 training ratings, up to 10 epochs) about a
-minute: our run took 47 s on 2 CPU cores shared with other jobs; the last cell prints
+minute: the run shown took 47 s on 2 CPU cores shared with other jobs; the last cell prints
 the time of your run.
 `O2V_NOTEBOOK_SIZE=small` (what the test suite runs: 4,000 training ratings, 1 epoch)
 takes well under a minute and its numbers are not meaningful.
@@ -34,7 +34,9 @@ import time
 import urllib.request
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from keras_o2v.tensorflow_logs import quiet_tensorflow  # noqa: E402 (TensorFlow-free)
+
+quiet_tensorflow()  # before TensorFlow loads: no C++ start-up logs (O2V_VERBOSE=1 keeps them)
 
 import keras
 import numpy as np
