@@ -8,7 +8,14 @@ Two peers cannot share the keras_o2v environment:
   `TF_USE_LEGACY_KERAS=1`) beside TensorFlow 2.21, while keras_o2v uses Keras 3;
 - `retrieval`: rank-bm25 (BM25Okapi) and scikit-learn (TF-IDF), the lexical search
   peers of the document retrieval benchmark (kept out of keras_o2v's own
-  requirements: only the benchmark needs them).
+  requirements: only the benchmark needs them);
+- `implicit`: implicit's ALS and BPR (benchmarks/movielens_retrieval.py);
+- `fasttext`: fastText supervised (`fasttext-wheel`, the maintained binary wheels of
+  fastText 0.9.2), which needs numpy < 2 (its `predict()` uses `np.array(copy=False)`);
+- `pykeen`: PyKEEN's TransE, ComplEx and RotatE and its bundled Nations, Kinships and
+  UMLS graphs, on PyTorch. `torch==2.13.0` resolves to whatever build the machine's pip
+  offers: on the development machine a local CPU wheel (pip's `find-links`); from plain
+  PyPI on Linux it is the CUDA build, which also runs on the CPU (a larger download).
 
 Each lives under `benchmarks/../.bench-envs/<name>/` (git-ignored) and is created on
 first use with the ordinary `venv` and `pip`. The benchmarks call `python_for(name)`,
@@ -16,7 +23,8 @@ which creates the environment when it is missing and returns its interpreter, an
 the peer in a separate process.
 
 Usage:
-    python benchmarks/envs.py [surprise] [tfrs] [retrieval]     # create (default: all)
+    python benchmarks/envs.py [surprise] [tfrs] [retrieval] [implicit] [fasttext] [pykeen]
+                                                    # create (default: all)
 """
 
 import os
@@ -34,6 +42,9 @@ REQUIREMENTS = {
     "tfrs": ["tensorflow==2.21.0", "tf-keras==2.21.0", "tensorflow-recommenders==0.7.3",
              "numpy==2.4.6"],
     "retrieval": ["rank-bm25==0.2.2", "scikit-learn==1.9.1", "numpy==2.4.6"],
+    "implicit": ["implicit==0.7.3", "scipy==1.17.1", "numpy==2.4.6", "threadpoolctl==3.8.0"],
+    "fasttext": ["fasttext-wheel==0.9.2", "numpy==1.26.4"],
+    "pykeen": ["pykeen==1.11.1", "torch==2.13.0"],
 }
 
 
@@ -48,6 +59,19 @@ def python_for(name, quiet=True):
     if not marker.exists():
         create(name, quiet=quiet)
     return str(python)
+
+
+def skip_reason(name, peers):
+    """Why a benchmark skips the peer in env `name` under its `--peers` option, or None.
+
+    `peers`: "all" (run, creating the env when missing), "available" (run when the env
+    exists) or "none".
+    """
+    if peers == "none":
+        return "skipped (--peers none)"
+    if peers == "available" and not (ENVS_DIR / name / ".complete").exists():
+        return f"skipped (env '{name}' not built; python benchmarks/envs.py {name})"
+    return None
 
 
 def create(name, quiet=False):
