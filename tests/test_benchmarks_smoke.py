@@ -121,3 +121,96 @@ def test_training_speed_benchmarks_quick(capsys):
     stdout = capsys.readouterr().out
     assert "keras_o2v dense ÷ plain TF, dense fused Adam: " in stdout
     assert "| ms/step | ÷ plain Keras pair model |" in stdout
+
+
+# === Retrieval benchmarks (movielens_retrieval, text_labels, kg_link_prediction) ===
+def _benchmark_module(name):
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+
+
+def test_topk_metrics_against_keras_o2v_ranks():
+    """The peers' NumPy metrics give the ranks of keras_o2v.training.ranking_metrics."""
+    import numpy as np
+
+    from keras_o2v.training.ranking_metrics import count_above_and_tied, realistic_ranks
+
+    topk = _benchmark_module("peers.topk_metrics")
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 6, size=(8, 13)).astype(np.float32)  # many ties
+    users = rng.integers(1, 8, size=40)
+    items = rng.integers(1, 13, size=40)
+    known = topk.known_matrix(7, 12, (users, items), (rng.integers(1, 8, 30), rng.integers(1, 13, 30)))
+    metrics = topk.ranking_metrics(scores, users, items, known, ks=(1, 3))
+    candidates = scores[users][:, 1:]
+    true = scores[users, items]
+    own = np.zeros_like(candidates, bool)
+    own[np.arange(len(users)), items - 1] = True
+    raw = realistic_ranks(*count_above_and_tied(candidates, true, removed=own))
+    others = known[users][:, 1:] & ~own
+    filtered = realistic_ranks(*count_above_and_tied(candidates, true, removed=own | others))
+    assert metrics["top_1"] == np.mean(raw <= 1) and metrics["top_3"] == np.mean(raw <= 3)
+    assert metrics["filtered_top_3"] == np.mean(filtered <= 3)
+    assert np.isclose(metrics["mrr"], np.mean(1 / filtered))
+    # recall@k by brute force: per user, its held-out items among the top k of the rest
+    held = {}
+    for u, i in zip(users, items):
+        held.setdefault(u, set()).add(i)
+    recalls = []
+    for u, items_of_u in held.items():
+        allowed = [j for j in range(1, 13) if not known[u, j] or j in items_of_u]
+        top = sorted(allowed, key=lambda j: -scores[u, j])[:3]  # stable: ties by id
+        recalls.append(len(items_of_u & set(top)) / len(items_of_u))
+    assert np.isclose(metrics["recall_at_3"], np.mean(recalls))
+
+
+def test_movielens_retrieval_quick(tmp_path, capsys):
+    bench = _benchmark_module("movielens_retrieval")
+    rows = {row["model"]: row for row in bench.main(
+        ["--quick", "--peers", "none", "--work-dir", str(tmp_path)])}
+    for name in ("most popular (train counts)", "keras_o2v retrieval mode, tuned on validation",
+                 "keras_o2v, SageMaker binary recipe (negative_sampling_rate 5, MLP head)"):
+        test = rows[name]["test"]
+        assert 0 <= test["top_10"] <= test["top_100"] <= 1 and test["pairs"] == 120
+        assert test["top_10"] <= test["filtered_top_10"]
+    assert rows["keras_o2v retrieval mode, tuned on validation"]["hyperparameters"][
+        "training_objective"] == "retrieval"
+    assert "skipped" in rows["implicit ALS, tuned on validation"]["notes"]
+    assert "| model | top-10 | top-100 |" in capsys.readouterr().out
+
+
+def test_text_labels_quick(tmp_path, capsys):
+    bench = _benchmark_module("text_labels")
+    rows = {row["model"]: row for row in bench.main(
+        ["--quick", "--peers", "none", "--rows", "svm,fasttext,retrieval",
+         "--work-dir", str(tmp_path)])}
+    retrieval = rows["keras_o2v retrieval mode, tuned on validation"]
+    assert retrieval["hyperparameters"]["retrieval_negatives"] == "full"
+    assert 0 <= retrieval["test_accuracy"] <= 1 and 0 <= retrieval["validation_accuracy"] <= 1
+    assert rows["TF-IDF + LinearSVC (scikit-learn), tuned on validation"]["test_accuracy"] > 0.5
+    assert rows["fastText supervised, tuned on validation"]["test_accuracy"] is None
+    assert "| model | test accuracy |" in capsys.readouterr().out
+
+
+def test_kg_link_prediction_quick(tmp_path, capsys):
+    bench = _benchmark_module("kg_link_prediction")
+    tables = bench.main(["--quick", "--peers", "none", "--rows", "pykeen,retrieval",
+                         "--work-dir", str(tmp_path)])
+    rows = {row["model"]: row for row in tables["synthetic"]}
+    retrieval = rows["keras_o2v retrieval mode, tuned on validation"]
+    test = retrieval["test"]
+    assert 0 <= test["hits_at_1"] <= test["hits_at_10"] <= 1 and test["hits_at_1"] <= test["mrr"]
+    assert 1 / 30 <= test["mrr"] <= 1  # a realistic rank is at most the 30 entities
+    assert rows["pykeen RotatE"]["test"] is None
+    assert "| model | MRR | hits@1 | hits@10 |" in capsys.readouterr().out
+
+
+@pytest.mark.large
+def test_retrieval_benchmarks_full(tmp_path):
+    for script, args in (("movielens_retrieval.py", []), ("text_labels.py", ["--dataset", "r8"]),
+                         ("kg_link_prediction.py", ["--graphs", "nations"])):
+        stdout = run_benchmark(script, "--work-dir", str(tmp_path / script), *args, timeout=7200)
+        assert "keras_o2v retrieval mode, tuned on validation" in stdout
