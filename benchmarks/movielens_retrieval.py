@@ -114,8 +114,9 @@ SEARCH = [
     {"dim": 64, "retrieval_temperature": "0.5", "learning_rate": "0.03"},
     {"dim": 64, "retrieval_temperature": "0.5", "retrieval_negatives": "in_batch",
      "retrieval_logq_correction": "False"},
+    {"dim": 64, "retrieval_temperature": "0.7", "history": 64},
 ]
-TUNED = {"dim": 64}
+TUNED = {"dim": 64, "retrieval_temperature": "0.5"}
 
 
 def main(argv=None):

@@ -33,10 +33,10 @@ DEFAULTS = {
     "bpr": {"factors": 100, "learning_rate": 0.01, "regularization": 0.01, "iterations": 100},
 }
 GRIDS = {
-    "als": {"factors": [16, 32, 64, 128], "regularization": [0.1, 1.0, 10.0, 100.0],
-            "alpha": [0.25, 0.5, 1.0, 5.0], "iterations": [15]},
-    "bpr": {"factors": [32, 64, 128, 256], "learning_rate": [0.001, 0.003, 0.01, 0.03],
-            "regularization": [0.01], "iterations": [50, 100, 300]},
+    "als": {"factors": [16, 32, 64, 128], "regularization": [1.0, 10.0, 100.0],
+            "alpha": [0.5, 1.0, 5.0], "iterations": [15]},
+    "bpr": {"factors": [32, 64, 128], "learning_rate": [0.001, 0.003, 0.01],
+            "regularization": [0.01], "iterations": [100, 300]},
 }
 
 
