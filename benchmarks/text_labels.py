@@ -82,7 +82,7 @@ SEARCH = [
     {"pooling": "sqrtn", "min_count": 1},
     {"pooling": "sqrtn", "learning_rate": 0.01},
 ]
-TUNED = {"newsgroups20": {}, "r8": {}}
+TUNED = {"newsgroups20": {"pooling": "sqrtn"}, "r8": {}}
 QUICK = {"max_len": 60, "dim": 8, "epochs": 1, "min_count": 1, "batch": 16}
 
 
@@ -94,7 +94,7 @@ def main(argv=None):
     parser.add_argument("--search", action="store_true",
                         help="rerun the validation-only search of the keras_o2v retrieval row")
     parser.add_argument("--search-range", default=":",
-                        help="START:END, a slice of SEARCH to run (validation runs)")
+                        help="START:END, a slice of SEARCH to run, or comma-separated indices")
     parser.add_argument("--peers", default="all",
                         help="all (create envs when missing), available (envs that exist), none")
     parser.add_argument("--rows", default="svm,fasttext,sagemaker,retrieval",
@@ -229,10 +229,13 @@ def run_svm(corpus, quick, test=True):
     print("running TF-IDF + LinearSVC (grid on validation)", flush=True)
     grid = [(c, n) for n in (1, 2) for c in (0.25, 0.5, 1.0, 2.0, 4.0)]
 
-    def fit(c, n):
+    def vectorize(n):
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1 if quick else 2,
                                      ngram_range=(1, n), token_pattern=preprocessing.ALPHANUMERIC_WORDS)
-        features = vectorizer.fit_transform(corpus["train_texts"])
+        return vectorizer, vectorizer.fit_transform(corpus["train_texts"])
+
+    def fit(c, n, vectorized=None):
+        vectorizer, features = vectorized or vectorize(n)
         return vectorizer, LinearSVC(C=c).fit(features, corpus["train_labels"])
 
     def accuracy(model, part):
@@ -240,7 +243,8 @@ def run_svm(corpus, quick, test=True):
         predicted = classifier.predict(vectorizer.transform(corpus[f"{part}_texts"]))
         return float(np.mean(predicted == corpus[f"{part}_labels"]))
 
-    searched = [(accuracy(fit(c, n), "validation"), (c, n)) for c, n in grid]
+    vectorized = {n: vectorize(n) for n in sorted({n for _, n in grid})}  # once per n-gram range
+    searched = [(accuracy(fit(c, n, vectorized[n]), "validation"), (c, n)) for c, n in grid]
     validation_accuracy, (c, n) = max(searched, key=lambda pair: pair[0])
     start = time.perf_counter()
     model = fit(c, n)
@@ -353,8 +357,11 @@ def train_and_score(name, hp, files, ids, corpus, work, seed, test=True):
 def search(corpus, work, seed, quick, search_range=":", record=None):
     """Trains every SEARCH candidate, keeps the best validation accuracy (test is not read)."""
     results = []
-    start, _, end = search_range.partition(":")
-    candidates = SEARCH[int(start or 0):int(end) if end else None]
+    if "," in search_range:
+        candidates = [SEARCH[int(i)] for i in search_range.split(",")]
+    else:
+        start, _, end = search_range.partition(":")
+        candidates = SEARCH[int(start or 0):int(end) if end else None]
     for candidate in (candidates[:2] if quick else candidates):
         settings = {**BASE, **candidate, **quick}
         row = run_retrieval(f"search {json.dumps(candidate)}", corpus, settings, work, seed,

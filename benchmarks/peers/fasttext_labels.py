@@ -20,7 +20,7 @@ import time
 import fasttext
 
 FIXED = {"dim": 100, "minCount": 1, "loss": "softmax", "thread": 2, "verbose": 0}
-GRID = {"lr": [0.5, 1.0], "epoch": [25, 50], "wordNgrams": [1, 2]}
+GRID = {"lr": [0.5, 1.0], "epoch": [10, 25], "wordNgrams": [1, 2]}
 
 
 def fit(path, params, seed):
