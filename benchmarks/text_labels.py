@@ -82,7 +82,7 @@ SEARCH = [
     {"pooling": "sqrtn", "min_count": 1},
     {"pooling": "sqrtn", "learning_rate": 0.01},
 ]
-TUNED = {"newsgroups20": {"pooling": "sqrtn"}, "r8": {}}
+TUNED = {"newsgroups20": {"pooling": "sqrtn"}, "r8": {"bigrams": False}}
 QUICK = {"max_len": 60, "dim": 8, "epochs": 1, "min_count": 1, "batch": 16}
 
 
