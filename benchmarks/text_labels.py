@@ -82,7 +82,7 @@ SEARCH = [
     {"pooling": "sqrtn", "min_count": 1},
     {"pooling": "sqrtn", "learning_rate": 0.01},
 ]
-TUNED = {"newsgroups20": {"pooling": "sqrtn"}, "r8": {"bigrams": False}}
+TUNED = {"newsgroups20": {"pooling": "sqrtn", "dim": 200}, "r8": {"bigrams": False}}
 QUICK = {"max_len": 60, "dim": 8, "epochs": 1, "min_count": 1, "batch": 16}
 
 
@@ -227,7 +227,7 @@ def run_svm(corpus, quick, test=True):
     from sklearn.svm import LinearSVC
 
     print("running TF-IDF + LinearSVC (grid on validation)", flush=True)
-    grid = [(c, n) for n in (1, 2) for c in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    grid = [(c, n) for n in (1, 2) for c in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)]
 
     def vectorize(n):
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1 if quick else 2,
