@@ -291,7 +291,8 @@ def run_fasttext(corpus, work, args):
 
 
 def run_sagemaker(corpus, work, seed, quick, test=True):
-    from newsgroups import FULL, QUICK as NEWSGROUPS_QUICK, hyperparameters
+    from newsgroups import FULL, hyperparameters
+    from newsgroups import QUICK as NEWSGROUPS_QUICK
 
     recipe = dict(NEWSGROUPS_QUICK if quick else FULL)
     ids = features(corpus, {**SAGEMAKER_FEATURES, **({"max_len": recipe["max_seq_len"],
