@@ -53,6 +53,7 @@ sys.path.insert(0, HERE)
 
 import envs  # noqa: E402
 import numpy as np  # noqa: E402
+from validation_search import add_search_arguments, best_candidate, search_candidates  # noqa: E402
 
 from keras_o2v import datasets  # noqa: E402
 
@@ -105,8 +106,6 @@ def main(argv=None):
     parser.add_argument("--graphs", default=",".join(GRAPHS))
     parser.add_argument("--quick", action="store_true",
                         help="a tiny synthetic graph, 2 epochs: a smoke run (no network)")
-    parser.add_argument("--search", action="store_true",
-                        help="rerun the validation-only search of the keras_o2v retrieval row")
     parser.add_argument("--peers", default="all",
                         help="all (create envs when missing), available (envs that exist), none")
     parser.add_argument("--rows", default="pykeen,sagemaker,retrieval",
@@ -116,10 +115,7 @@ def main(argv=None):
                         help="MODEL:CONFIGS;... e.g. 'RotatE:lcwa' (default: PYKEEN_CONFIGS)")
     parser.add_argument("--settings", default=None,
                         help="JSON overrides of the retrieval row's settings (validation runs)")
-    parser.add_argument("--validation-only", action="store_true",
-                        help="score validation only (tuning runs): test is not read")
-    parser.add_argument("--search-range", default=":",
-                        help="START:END, a slice of SEARCH to run (validation runs)")
+    add_search_arguments(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
@@ -313,22 +309,16 @@ def run_o2v(name, hp, graph, work, seed, test=True):
 
 def search(graph, work, seed, quick, search_range=":", record=None):
     """Trains every SEARCH candidate, keeps the best validation MRR (test is not read)."""
-    results = []
-    start, _, end = search_range.partition(":")
-    candidates = SEARCH[int(start or 0):int(end) if end else None]
-    for candidate in (candidates[:2] if quick else candidates):
+    candidates = search_candidates(SEARCH, search_range)
+
+    def train(candidate):
         settings = {**BASE, **candidate, **quick}
-        row = run_o2v(f"search {json.dumps(candidate)}", retrieval_hyperparameters(settings, graph),
-                      graph, work, seed, test=False)
-        results.append((row["validation_mrr"], row, settings, candidate))
-        if record is not None:
-            record({**row, "search": True})
-        print(f"  validation MRR {row['validation_mrr']:.4f}, epoch {row['best_epoch']}, "
-              f"{row['fit_s']:.0f} s: {json.dumps(candidate)}", flush=True)
-    print("\nsearch (validation MRR, higher is better):")
-    for mrr, row, _, candidate in sorted(results, key=lambda r: -r[0]):
-        print(f"  {mrr:.4f}  {row['fit_s']:6.1f}s  {json.dumps(candidate)}")
-    return max(results, key=lambda r: r[0])[2]
+        return run_o2v(f"search {json.dumps(candidate)}",
+                       retrieval_hyperparameters(settings, graph), graph, work, seed, test=False)
+
+    best = best_candidate(candidates[:2] if quick else candidates, train, "validation MRR",
+                          lambda row: row["validation_mrr"], record=record)
+    return {**BASE, **best, **quick}
 
 
 # === Output ===

@@ -59,6 +59,7 @@ sys.path.insert(0, os.path.join(HERE, "peers"))
 import envs  # noqa: E402
 import numpy as np  # noqa: E402
 from topk_metrics import known_matrix, ranking_metrics  # noqa: E402
+from validation_search import add_search_arguments, best_candidate, search_candidates  # noqa: E402
 
 from keras_o2v import datasets  # noqa: E402
 
@@ -123,16 +124,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="tiny synthetic ratings, 1 epoch: a smoke run (no network)")
-    parser.add_argument("--search", action="store_true",
-                        help="rerun the validation-only search of the keras_o2v retrieval row")
-    parser.add_argument("--search-range", default=":",
-                        help="START:END, a slice of SEARCH to run (validation runs)")
     parser.add_argument("--peers", default="all",
                         help="all (create envs when missing), available (envs that exist), none")
     parser.add_argument("--rows", default="popular,implicit,tfrs,sagemaker,retrieval",
                         help="comma-separated row groups to run")
-    parser.add_argument("--validation-only", action="store_true",
-                        help="score validation only (tuning runs): test is not read")
+    add_search_arguments(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
@@ -353,24 +349,17 @@ def o2v_scores(model, user_in0, num_items, block=64):
 
 def search(split, files, work, seed, overrides, search_range=":", record=None):
     """Trains every SEARCH candidate, keeps the best validation top-10 (test is not read)."""
-    results = []
-    start, _, end = search_range.partition(":")
-    candidates = SEARCH[int(start or 0):int(end) if end else None]
-    for candidate in (candidates[:2] if overrides else candidates):
-        row = run_o2v(f"search {json.dumps(candidate)}",
-                      retrieval_hyperparameters(split, candidate, overrides), split, files, work,
-                      seed, test=False)
-        results.append((row["validation"]["top_10"], row, candidate))
-        if record is not None:
-            record({**row, "search": True})
-        print(f"  validation top-10 {results[-1][0]:.4f}, top-100 "
-              f"{row['validation']['top_100']:.4f}, epoch {row['best_epoch']}, "
-              f"{row['fit_s']:.0f} s: {json.dumps(candidate)}", flush=True)
-    print("\nsearch (validation top-10, higher is better):")
-    for top10, row, candidate in sorted(results, key=lambda r: -r[0]):
-        print(f"  {top10:.4f}  top-100 {row['validation']['top_100']:.4f}  "
-              f"{row['fit_s']:6.1f}s  {json.dumps(candidate)}")
-    return max(results, key=lambda r: r[0])[2]
+    candidates = search_candidates(SEARCH, search_range)
+
+    def train(candidate):
+        return run_o2v(f"search {json.dumps(candidate)}",
+                       retrieval_hyperparameters(split, candidate, overrides), split, files, work,
+                       seed, test=False)
+
+    return best_candidate(candidates[:2] if overrides else candidates, train,
+                          "validation top-10", lambda row: row["validation"]["top_10"],
+                          details=lambda row: f"top-100 {row['validation']['top_100']:.4f}",
+                          record=record)
 
 
 # === Output ===

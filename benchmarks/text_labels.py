@@ -53,6 +53,7 @@ sys.path.insert(0, HERE)
 
 import envs  # noqa: E402
 import numpy as np  # noqa: E402
+from validation_search import add_search_arguments, best_candidate, search_candidates  # noqa: E402
 
 from keras_o2v import datasets, preprocessing  # noqa: E402
 
@@ -91,18 +92,13 @@ def main(argv=None):
     parser.add_argument("--dataset", choices=DATASETS, default="newsgroups20")
     parser.add_argument("--quick", action="store_true",
                         help="tiny synthetic corpus, 1 epoch: a smoke run (no network)")
-    parser.add_argument("--search", action="store_true",
-                        help="rerun the validation-only search of the keras_o2v retrieval row")
-    parser.add_argument("--search-range", default=":",
-                        help="START:END, a slice of SEARCH to run, or comma-separated indices")
     parser.add_argument("--peers", default="all",
                         help="all (create envs when missing), available (envs that exist), none")
     parser.add_argument("--rows", default="svm,fasttext,sagemaker,retrieval",
                         help="comma-separated rows to run")
     parser.add_argument("--settings", default=None,
                         help="JSON overrides of the retrieval row's settings (validation runs)")
-    parser.add_argument("--validation-only", action="store_true",
-                        help="score validation only (tuning runs): test is not read")
+    add_search_arguments(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
@@ -357,25 +353,15 @@ def train_and_score(name, hp, files, ids, corpus, work, seed, test=True):
 
 def search(corpus, work, seed, quick, search_range=":", record=None):
     """Trains every SEARCH candidate, keeps the best validation accuracy (test is not read)."""
-    results = []
-    if "," in search_range:
-        candidates = [SEARCH[int(i)] for i in search_range.split(",")]
-    else:
-        start, _, end = search_range.partition(":")
-        candidates = SEARCH[int(start or 0):int(end) if end else None]
-    for candidate in (candidates[:2] if quick else candidates):
-        settings = {**BASE, **candidate, **quick}
-        row = run_retrieval(f"search {json.dumps(candidate)}", corpus, settings, work, seed,
-                            test=False)
-        results.append((row["validation_accuracy"], row, settings, candidate))
-        if record is not None:
-            record({**row, "search": True})
-        print(f"  validation accuracy {row['validation_accuracy']:.4f}, epoch "
-              f"{row['best_epoch']}, {row['fit_s']:.0f} s: {json.dumps(candidate)}", flush=True)
-    print("\nsearch (validation accuracy, higher is better):")
-    for accuracy, row, _, candidate in sorted(results, key=lambda r: -r[0]):
-        print(f"  {accuracy:.4f}  {row['fit_s']:6.1f}s  {json.dumps(candidate)}")
-    return max(results, key=lambda r: r[0])[2]
+    candidates = search_candidates(SEARCH, search_range)
+
+    def train(candidate):
+        return run_retrieval(f"search {json.dumps(candidate)}", corpus,
+                             {**BASE, **candidate, **quick}, work, seed, test=False)
+
+    best = best_candidate(candidates[:2] if quick else candidates, train, "validation accuracy",
+                          lambda row: row["validation_accuracy"], record=record)
+    return {**BASE, **best, **quick}
 
 
 # === Output ===

@@ -214,3 +214,19 @@ def test_retrieval_benchmarks_full(tmp_path):
                          ("kg_link_prediction.py", ["--graphs", "nations"])):
         stdout = run_benchmark(script, "--work-dir", str(tmp_path / script), *args, timeout=7200)
         assert "keras_o2v retrieval mode, tuned on validation" in stdout
+
+
+def test_validation_search_runs_the_named_candidates_and_keeps_the_best(capsys):
+    search = _benchmark_module("validation_search")
+    candidates = [{"dim": d} for d in (8, 16, 32, 64)]
+    assert search.search_candidates(candidates, "1:3") == candidates[1:3]
+    assert search.search_candidates(candidates, "3,0") == [candidates[3], candidates[0]]
+    assert search.search_candidates(candidates) == candidates
+    recorded = []
+    scores = {8: 0.2, 16: 0.7, 32: 0.7, 64: 0.1}
+    best = search.best_candidate(
+        candidates, lambda c: {"score": scores[c["dim"]], "best_epoch": 1, "fit_s": 2.0},
+        "validation score", lambda row: row["score"], record=recorded.append)
+    assert best == {"dim": 16}  # the first of equals
+    assert len(recorded) == 4 and all(row["search"] for row in recorded)
+    assert "search (validation score, higher is better):\n  0.7000" in capsys.readouterr().out
