@@ -318,6 +318,10 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=10, help="alternating rounds at concurrency 1")
     parser.add_argument("--network", default="bilstm", help="enc0_network of the model")
     parser.add_argument("--threads", type=int, default=4, help="o2v serve --threads")
+    parser.add_argument("--loop", default="auto", choices=("auto", "uvloop", "asyncio"),
+                        help="o2v serve --loop")
+    parser.add_argument("--intra-op", type=int, default=0,
+                        help="o2v serve --tensorflow-intra-op-parallelism")
     parser.add_argument("--max-rows", type=int, default=10_000, help="o2v serve --max-rows")
     parser.add_argument("--max-request-bytes", type=int, default=6 * 1024 * 1024)
     parser.add_argument("--ping-seconds", type=float, default=10.0)
@@ -334,13 +338,15 @@ def main(argv=None):
         floor = Floor(build_export(base, args.network))
         env = {"PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                "TF_CPP_MIN_LOG_LEVEL": "2"}
-        serve_args = ["--model-base-path", base, "--threads", str(args.threads),
+        serve_args = ["--model-base-path", base, "--threads", str(args.threads), "--loop", args.loop,
+                      "--tensorflow-intra-op-parallelism", str(args.intra_op),
                       "--max-rows", str(args.max_rows),
                       "--max-request-bytes", str(args.max_request_bytes)]
         with ServeProcess(serve_args, env=env) as server:
             print(f"model: enc0={args.network}, max_seq_len {MAX_LEN}, dims 32; {os.cpu_count()} "
                   f"CPU(s) visible, shared by the load generator and the server; "
-                  f"o2v serve --threads {args.threads}; {args.seconds:g} s per case")
+                  f"o2v serve --threads {args.threads} --loop {args.loop} "
+                  f"--tensorflow-intra-op-parallelism {args.intra_op}; {args.seconds:g} s per case")
             try:
                 met = asyncio.run(run_benchmark(server.url, floor, args, server.process.pid))
             finally:

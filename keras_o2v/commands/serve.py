@@ -69,11 +69,22 @@ def add_arguments(parser):
                         default=default["body_timeout_seconds"],
                         help=f"time a request body has to arrive; else 408 "
                              f"(default {default['body_timeout_seconds']:g})")
+    limits.add_argument("--tensorflow-intra-op-parallelism", type=int,
+                        default=default["tensorflow_intra_op_parallelism"],
+                        help="threads within one TensorFlow operation (0: TensorFlow's choice), "
+                             "as TF Serving's --tensorflow_intra_op_parallelism")
+    limits.add_argument("--tensorflow-inter-op-parallelism", type=int,
+                        default=default["tensorflow_inter_op_parallelism"],
+                        help="threads running independent TensorFlow operations (0: "
+                             "TensorFlow's choice), as TF Serving's --tensorflow_inter_op_parallelism")
     limits.add_argument("--decode-processes", type=int, default=default["decode_processes"],
                         help="worker processes decoding bodies larger than 64 KiB, so that they "
                              f"never stall /ping (default {default['decode_processes']}; 0: "
                              "decode in threads)")
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default=default["event_loop"],
+                        help="event loop: uvloop when installed (auto, the default; faster), or "
+                             "asyncio's own")
 
 
 def config_from_args(args, environ=None):
@@ -92,6 +103,9 @@ def config_from_args(args, environ=None):
         request_timeout_seconds=args.request_timeout_seconds,
         header_timeout_seconds=args.header_timeout_seconds,
         body_timeout_seconds=args.body_timeout_seconds, decode_processes=args.decode_processes,
+        event_loop=args.loop,
+        tensorflow_intra_op_parallelism=args.tensorflow_intra_op_parallelism,
+        tensorflow_inter_op_parallelism=args.tensorflow_inter_op_parallelism,
         preferred_mode=preferred_mode(environ))
 
 

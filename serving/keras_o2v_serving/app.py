@@ -11,6 +11,7 @@ from keras_o2v_serving.backends import ForwardingBackend
 from keras_o2v_serving.keys import CONFIG, SERVICE
 from keras_o2v_serving.responses import json_error
 from keras_o2v_serving.service import InferenceService
+from keras_o2v_serving.tensorflow_threads import configure_tensorflow_threads
 from keras_o2v_serving.work import BusyError
 
 log = logging.getLogger("keras_o2v_serving")
@@ -20,7 +21,8 @@ SERVER_HEADER = "o2v-serve"
 def create_app(config):
     """Builds the application for a `ServerConfig`.
 
-    The versions the policy asks for are loaded before the app is returned (when
+    TensorFlow's thread pools are set first (`config.tensorflow_*_parallelism`),
+    then the versions the policy asks for are loaded before the app is returned (when
     present), and a background task follows the base paths (and the model config
     file) every `poll_seconds`. With `config.grpc_port`, TF Serving's gRPC API is
     served too, from the same event loop and the same limits.
@@ -36,6 +38,11 @@ def create_app(config):
     >>> aiohttp.web.run_app(app, **runner_options(config))  # doctest: +SKIP
     """
     backend = None
+    if config.model_base_path is not None or config.model_config_file is not None:
+        intra, inter = configure_tensorflow_threads(config.tensorflow_intra_op_parallelism,
+                                                    config.tensorflow_inter_op_parallelism)
+        log.info("TensorFlow threads: intra-op %d, inter-op %d (0: TensorFlow's choice)",
+                 intra, inter)
     if config.tfserving_url:
         backend = ForwardingBackend(config.tfserving_url, config.default_model_name,
                                     timeout_s=config.request_timeout_seconds)

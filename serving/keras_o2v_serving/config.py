@@ -3,6 +3,8 @@
 import dataclasses
 from typing import Optional
 
+from keras_o2v_serving.event_loop import EVENT_LOOPS
+
 DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024  # SageMaker's real-time payload limit
 LOCALHOST = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
@@ -41,6 +43,13 @@ class ServerConfig:
         preferred_mode: `classification` or `embedding` (`INFERENCE_PREFERRED_MODE`).
         load_retry_seconds: first wait before retrying a version that failed to
             load; doubled per failure up to `max_load_retry_seconds`.
+        event_loop: `auto` (uvloop when installed, else asyncio's loop), `uvloop`
+            or `asyncio`; see `keras_o2v_serving.event_loop`.
+        tensorflow_intra_op_parallelism: threads within one TensorFlow operation
+            (0: leave the pool as it is, TensorFlow's choice in a fresh process);
+            see `keras_o2v_serving.tensorflow_threads`.
+        tensorflow_inter_op_parallelism: threads running independent operations
+            (0: likewise).
     """
 
     model_base_path: Optional[str] = None
@@ -65,6 +74,9 @@ class ServerConfig:
     preferred_mode: Optional[str] = None
     load_retry_seconds: float = 1.0
     max_load_retry_seconds: float = 300.0
+    event_loop: str = "auto"
+    tensorflow_intra_op_parallelism: int = 0
+    tensorflow_inter_op_parallelism: int = 0
 
     def __post_init__(self):
         if self.model_base_path is None and self.tfserving_url is None and \
@@ -76,6 +88,13 @@ class ServerConfig:
         for name in ("max_rows", "threads", "max_batch_size", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 (TensorFlow's choice) or more, "
+                                 f"got {getattr(self, name)}")
+        if self.event_loop not in EVENT_LOOPS:
+            raise ValueError(f"event_loop must be one of {', '.join(EVENT_LOOPS)}, "
+                             f"got {self.event_loop!r}")
         if self.max_concurrent_requests is None:
             self.max_concurrent_requests = self.threads
 

@@ -132,6 +132,7 @@ class BackgroundServer:
         url: `http://127.0.0.1:<port>` once started.
         grpc_target: `127.0.0.1:<port>` of the gRPC API, when asked for.
         app: the aiohttp application (its `keys.SERVICE` is the `InferenceService`).
+        event_loop: the loop it runs on, "uvloop" or "asyncio" (`config.event_loop`).
 
     Example:
     >>> with BackgroundServer(ServerConfig(model_base_path="models/o2v")) as server:
@@ -143,6 +144,7 @@ class BackgroundServer:
         self.url = None
         self.grpc_target = None
         self.app = None
+        self.event_loop = None  # "uvloop" or "asyncio" once started
         self._loop = None
         self._runner = None
         self._thread = None
@@ -151,6 +153,7 @@ class BackgroundServer:
         from aiohttp import web
 
         from keras_o2v_serving.app import create_app, runner_options
+        from keras_o2v_serving.event_loop import new_event_loop
 
         if self.config.grpc_port == 0:
             self.config.grpc_port = free_port()
@@ -163,7 +166,7 @@ class BackgroundServer:
         sock.bind((LOCALHOST, 0))
         self.url = f"http://{LOCALHOST}:{sock.getsockname()[1]}"
         ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
+        self._loop, self.event_loop = new_event_loop(self.config.event_loop)
 
         async def serve():
             self._runner = web.AppRunner(app, access_log=None, **runner_options(self.config))
