@@ -37,7 +37,8 @@ def test_embed_writes_vectors_in_order_with_ids(model_dir, tmp_path, capsys):
 def test_embed_reports_every_bad_line_and_writes_nothing(model_dir, tmp_path, capsys):
     folder, _ = model_dir
     objects = tmp_path / "bad.jsonl"
-    lines = ['{"in0": [1]}', '{"in0": [25]}', '{"in0": [1], "in1": [2]}', 'nope', '{"in1": []}']
+    lines = ['{"in0": [1]}', '{"in0": [25]}', '{"in0": [1], "in1": [2]}', 'nope', '{"in1": []}',
+             '"in0"']
     objects.write_text("\n".join(lines) + "\n")
     out = tmp_path / "vectors.jsonl"
     assert main(["embed", "--model-dir", str(folder), "--input", str(objects),
@@ -47,6 +48,7 @@ def test_embed_reports_every_bad_line_and_writes_nothing(model_dir, tmp_path, ca
     assert "bad.jsonl:3: give exactly one of 'in0' or 'in1'" in err
     assert "bad.jsonl:4: malformed JSON" in err
     assert "bad.jsonl:5: 'in1' is empty" in err
+    assert "bad.jsonl:6: expected a JSON object, got str" in err
     assert "bad.jsonl:1" not in err and not out.exists()
 
 

@@ -103,27 +103,19 @@ def _evaluate_model(args, ks):
 
 
 def _read_candidates(path):
+    from keras_o2v.data.json_lines import read_json_lines
     from keras_o2v.data.ragged_rows import pad_sequences
     from keras_o2v.data.token_ids import sequence_problem
 
     objects, problems = [], []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as error:
-                problems.append((path, number, f"malformed JSON: {error}"))
-                continue
-            if not isinstance(record, dict) or "in1" not in record:
-                problems.append((path, number, "expected {\"in1\": [token ids]}"))
-                continue
-            problem = sequence_problem(record["in1"], 1)
-            if problem:
-                problems.append((path, number, problem))
-                continue
-            objects.append(record["in1"])
+    for number, record, problem in read_json_lines(path):
+        if problem is None and (not isinstance(record, dict) or "in1" not in record):
+            problem = "expected {\"in1\": [token ids]}"
+        problem = problem or sequence_problem(record["in1"], 1)
+        if problem:
+            problems.append((path, number, problem))
+            continue
+        objects.append(record["in1"])
     if problems or not objects:
         raise DataError(problems or [(path, 0, "no candidates")])
     return pad_sequences(objects)

@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 
+from keras_o2v.data.json_lines import read_json_lines
 from keras_o2v.data.token_ids import json_type_name, sequence_problem
 from keras_o2v.errors import DataError
 from keras_o2v.serving_contract import CANDIDATE_ID_KEY, INPUT_NAMES
@@ -63,25 +64,18 @@ def read_candidates(path, hyperparameters=None):
     vocab = None if hyperparameters is None else hyperparameters.encoder(1).vocab_size
     key = INPUT_NAMES[1]
     ids, sequences, problems, first_line = [], [], [], {}
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as error:
-                problems.append((path, number, f"malformed JSON: {error}"))
-                continue
-            problem = _record_problem(record, key, vocab)
-            if problem is None and record[CANDIDATE_ID_KEY] in first_line:
-                problem = (f"candidate id {record[CANDIDATE_ID_KEY]} already given on line "
-                           f"{first_line[record[CANDIDATE_ID_KEY]]}")
-            if problem:
-                problems.append((path, number, problem))
-                continue
-            first_line[record[CANDIDATE_ID_KEY]] = number
-            ids.append(record[CANDIDATE_ID_KEY])
-            sequences.append(record[key])
+    for line in read_json_lines(path):
+        number, record = line.number, line.record
+        problem = line.problem or _record_problem(record, key, vocab)
+        if problem is None and record[CANDIDATE_ID_KEY] in first_line:
+            problem = (f"candidate id {record[CANDIDATE_ID_KEY]} already given on line "
+                       f"{first_line[record[CANDIDATE_ID_KEY]]}")
+        if problem:
+            problems.append((path, number, problem))
+            continue
+        first_line[record[CANDIDATE_ID_KEY]] = number
+        ids.append(record[CANDIDATE_ID_KEY])
+        sequences.append(record[key])
     if problems:
         raise DataError(problems)
     if not ids:

@@ -24,6 +24,7 @@ import os
 
 import numpy as np
 
+from keras_o2v.data.json_lines import read_json_lines
 from keras_o2v.errors import DataError
 
 VECTOR_KEYS = ("embeddings", "embedding")
@@ -109,34 +110,29 @@ def _read_jsonl(path, dim, fields):
     problems = []
     ids, chunks, rows, lines = [], [], [], []
     extra = {name: [] for name in fields}
-    try:
-        handle = open(path, encoding="utf-8")
-    except OSError as error:
-        raise DataError([(path, 0, f"cannot open: {error.strerror}")]) from error
-    with handle:
-        for line_number, line in enumerate(handle, start=1):
-            if len(problems) >= MAX_PROBLEMS:
-                break
-            if not line.strip():
-                continue
-            record, message = _parse_record(line, fields)
-            if message is None:
-                vector = record["vector"]
-                if dim is None:
-                    dim = vector.shape[0]
-                if vector.shape[0] != dim:
-                    message = f"embedding has dimension {vector.shape[0]}, expected {dim}"
-            if message is not None:
-                problems.append((path, line_number, message))
-                continue
-            ids.append(record.get("id", len(ids)))
-            lines.append(line_number)
-            for name in fields:
-                extra[name].append(record["fields"][name])
-            rows.append(record["vector"])
-            if len(rows) == 65536:
-                chunks.append(np.stack(rows))
-                rows = []
+    for line_number, obj, message in read_json_lines(path):
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        record = None
+        if message is None:
+            record, message = _parse_record(obj, fields)
+        if message is None:
+            vector = record["vector"]
+            if dim is None:
+                dim = vector.shape[0]
+            if vector.shape[0] != dim:
+                message = f"embedding has dimension {vector.shape[0]}, expected {dim}"
+        if message is not None:
+            problems.append((path, line_number, message))
+            continue
+        ids.append(record.get("id", len(ids)))
+        lines.append(line_number)
+        for name in fields:
+            extra[name].append(record["fields"][name])
+        rows.append(record["vector"])
+        if len(rows) == 65536:
+            chunks.append(np.stack(rows))
+            rows = []
     if problems:
         raise DataError(problems)
     if rows:
@@ -147,12 +143,8 @@ def _read_jsonl(path, dim, fields):
     return VectorFile(ids, vectors, extra, lines)
 
 
-def _parse_record(line, fields):
-    """Returns `(record, None)` or `(None, problem message)` for one JSON line."""
-    try:
-        obj = json.loads(line)
-    except ValueError as error:
-        return None, f"malformed JSON: {error}"
+def _parse_record(obj, fields):
+    """Returns `(record, None)` or `(None, problem message)` for one decoded JSON line."""
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, got {type(obj).__name__}"
     key = next((k for k in VECTOR_KEYS if k in obj), None)

@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from keras_o2v.atomic_files import atomic_write
+from keras_o2v.data.json_lines import read_json_lines
 from keras_o2v.data.token_ids import sequence_problem
 from keras_o2v.errors import DataError
 from keras_o2v.serving_contract import EMBEDDINGS, INPUT_NAMES
@@ -76,7 +77,7 @@ def _write_batch(model, batch, out):
 
 def _read_objects(path):
     """Yields `(line_number, id, side, ids)` for every well-formed line."""
-    for number, record in _records(path):
+    for number, record, _ in read_json_lines(path):
         if isinstance(record, dict):
             sides = [s for s in (0, 1) if INPUT_NAMES[s] in record]
             if len(sides) == 1:
@@ -84,9 +85,9 @@ def _read_objects(path):
 
 
 def _parse_problems(path):
-    for number, record in _records(path):
-        if isinstance(record, str):
-            yield number, record
+    for number, record, problem in read_json_lines(path):
+        if problem:
+            yield number, problem
         elif not isinstance(record, dict):
             yield number, f"expected a JSON object, got {type(record).__name__}"
         else:
@@ -94,15 +95,3 @@ def _parse_problems(path):
             if len(present) != 1:
                 yield number, ("give exactly one of 'in0' or 'in1' per line"
                                f" (found {', '.join(present) or 'neither'})")
-
-
-def _records(path):
-    with open(path, "rb") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                yield number, f"malformed JSON: {error}"
-
