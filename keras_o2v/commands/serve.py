@@ -69,11 +69,11 @@ def add_arguments(parser):
                         default=default["body_timeout_seconds"],
                         help=f"time a request body has to arrive; else 408 "
                              f"(default {default['body_timeout_seconds']:g})")
-    limits.add_argument("--tensorflow-intra-op-parallelism", type=int,
+    limits.add_argument("--tensorflow-intra-op-parallelism", type=int, metavar="N",
                         default=default["tensorflow_intra_op_parallelism"],
                         help="threads within one TensorFlow operation (0: TensorFlow's choice), "
                              "as TF Serving's --tensorflow_intra_op_parallelism")
-    limits.add_argument("--tensorflow-inter-op-parallelism", type=int,
+    limits.add_argument("--tensorflow-inter-op-parallelism", type=int, metavar="N",
                         default=default["tensorflow_inter_op_parallelism"],
                         help="threads running independent TensorFlow operations (0: "
                              "TensorFlow's choice), as TF Serving's --tensorflow_inter_op_parallelism")
