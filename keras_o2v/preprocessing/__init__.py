@@ -9,12 +9,13 @@ windows of one document, a token against its context) for the retrieval mode.
 """
 
 from keras_o2v.atomic_files import atomic_write
+from keras_o2v.data.json_lines import iter_lines
 from keras_o2v.preprocessing.cut_pairs import CutReport, cut_pairs
 from keras_o2v.preprocessing.document_units import CUT_MODES, UNITS
 from keras_o2v.preprocessing.documents import DEFAULT_SENTENCE_PATTERN, iter_documents
 from keras_o2v.preprocessing.pair_encoder import InputSpec, PairEncoder
 from keras_o2v.preprocessing.prepare_pairs import PrepareReport, prepare_pairs
-from keras_o2v.preprocessing.raw_records import detect_format, iter_lines, read_raw_records
+from keras_o2v.preprocessing.raw_records import detect_format, read_raw_records
 from keras_o2v.preprocessing.tokenizer import ALPHANUMERIC_WORDS, DEFAULT_PATTERN, Tokenizer
 from keras_o2v.preprocessing.vocabulary import (
     PAD,

@@ -14,11 +14,11 @@ white space, and at tabs and line breaks); sentences without tokens are dropped.
 """
 
 import dataclasses
-import os
 import re
 from typing import List, Optional
 
-from keras_o2v.preprocessing.raw_records import iter_lines, read_raw_records
+from keras_o2v.data.json_lines import iter_lines
+from keras_o2v.preprocessing.raw_records import format_from_name, read_raw_records
 
 DOCUMENT_FORMATS = ("text", "jsonl", "tsv")
 DEFAULT_SENTENCE_PATTERN = r"(?<=[.!?])\s+|\s*[\t\r\n]\s*"
@@ -46,14 +46,7 @@ class Document:
 def detect_document_format(path, first_line=None):
     """`text`, `jsonl` or `tsv` from the extension (a trailing `.gz` ignored), else
     `jsonl` when the first line starts with `{`, else `text`."""
-    name = os.fspath(path)
-    name = name[:-3] if name.endswith(".gz") else name
-    extension = os.path.splitext(name)[1].lower()
-    if extension in _EXTENSIONS:
-        return _EXTENSIONS[extension]
-    if first_line is not None and first_line.lstrip().startswith("{"):
-        return "jsonl"
-    return "text"
+    return format_from_name(path, first_line, _EXTENSIONS, default="text")
 
 
 def iter_documents(path, input_format, tokenizer, text_column="text",

@@ -6,9 +6,10 @@ import json
 import os
 
 from keras_o2v.atomic_files import atomic_write
+from keras_o2v.data.json_lines import iter_lines
 from keras_o2v.errors import DataError, O2VError
 from keras_o2v.preprocessing.pair_encoder import InputSpec, PairEncoder
-from keras_o2v.preprocessing.raw_records import detect_format, iter_lines, read_raw_records
+from keras_o2v.preprocessing.raw_records import detect_format, read_raw_records
 from keras_o2v.preprocessing.vocabulary import PAD, UNK, save_vocabulary, vocabulary_from_counts
 from keras_o2v.pretrained import load_vocab
 

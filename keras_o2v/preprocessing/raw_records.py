@@ -1,6 +1,5 @@
 """Reading raw pair records from JSON Lines or TSV (with a header row), streaming."""
 
-import gzip
 import json
 import os
 
@@ -42,33 +41,21 @@ def detect_format(path, first_line=None):
     Returns:
         `"jsonl"` or `"tsv"`.
     """
+    return format_from_name(path, first_line, _EXTENSIONS, default="tsv")
+
+
+def format_from_name(path, first_line, extensions, default):
+    """The format `extensions` gives the file's extension (a trailing `.gz` ignored),
+    else `"jsonl"` when `first_line` starts with `{`, else `default`."""
     name = os.fspath(path)
     if name.endswith(".gz"):
         name = name[:-3]
     extension = os.path.splitext(name)[1].lower()
-    if extension in _EXTENSIONS:
-        return _EXTENSIONS[extension]
+    if extension in extensions:
+        return extensions[extension]
     if first_line is not None and first_line.lstrip().startswith("{"):
         return "jsonl"
-    return "tsv"
-
-
-def iter_lines(path):
-    """Yields `(line_number, text, problem)` for each line of a UTF-8 file, lazily.
-
-    Lines are decoded one by one so a bad byte is reported with its line; `text`
-    has its line ending (and a leading byte-order mark) removed. A `.gz` file is
-    read through gzip.
-    """
-    opener = gzip.open if os.fspath(path).endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as error:
-                yield number, None, f"not valid UTF-8: {error.reason}"
-                continue
-            yield number, text.rstrip("\r\n"), None
+    return default
 
 
 def read_raw_records(lines, input_format):
@@ -80,7 +67,8 @@ def read_raw_records(lines, input_format):
     are not records and are skipped.
 
     Args:
-        lines: iterable of `(line_number, text, problem)`, e.g. from `iter_lines`.
+        lines: iterable of `(line_number, text, problem)`, e.g. from
+            `keras_o2v.data.json_lines.iter_lines`.
         input_format: `"jsonl"` or `"tsv"`.
 
     Yields:
