@@ -20,13 +20,15 @@ Two peers cannot share the keras_o2v environment:
 Each lives under `benchmarks/../.bench-envs/<name>/` (git-ignored) and is created on
 first use with the ordinary `venv` and `pip`. The benchmarks call `python_for(name)`,
 which creates the environment when it is missing and returns its interpreter, and run
-the peer in a separate process.
+the peer in a separate process: `run_peer_script` runs one of `benchmarks/peers/`,
+whose last line of output is its JSON result.
 
 Usage:
     python benchmarks/envs.py [surprise] [tfrs] [retrieval] [implicit] [fasttext] [pykeen]
                                                     # create (default: all)
 """
 
+import json
 import os
 import pathlib
 import subprocess
@@ -72,6 +74,32 @@ def skip_reason(name, peers):
     if peers == "available" and not (ENVS_DIR / name / ".complete").exists():
         return f"skipped (env '{name}' not built; python benchmarks/envs.py {name})"
     return None
+
+
+def run_peer_script(label, name, script, args, environment=None):
+    """Runs `benchmarks/peers/<script>` in environment `name`; returns `(result, failure)`.
+
+    Args:
+        label: the row's name, printed with the command.
+        name: the environment (created when missing).
+        script: a file of `benchmarks/peers/`, which prints its JSON result last.
+        args: the script's arguments.
+        environment: variables added to this process's (PYTHONPATH is dropped: the
+            environment has its own packages).
+
+    Returns:
+        `(the decoded last line, None)`, or `(None, "failed (exit N)")` after printing
+        the end of the script's stderr.
+    """
+    command = [python_for(name), str(ROOT / "benchmarks" / "peers" / script), *map(str, args)]
+    variables = dict(os.environ, **(environment or {}))
+    variables.pop("PYTHONPATH", None)
+    print(f"running {label}: {' '.join(command)}", flush=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=variables)
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        return None, f"failed (exit {done.returncode})"
+    return json.loads(done.stdout.strip().splitlines()[-1]), None
 
 
 def create(name, quiet=False):

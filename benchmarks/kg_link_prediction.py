@@ -233,17 +233,12 @@ def run_pykeen(name, model, args):
     configs = dict(PYKEEN_CONFIGS)
     if args.pykeen_configs:
         configs.update(item.split(":") for item in args.pykeen_configs.split(";"))
-    command = [envs.python_for("pykeen"), os.path.join(HERE, "peers", "pykeen_link_prediction.py"),
-               name, model, "--configs", configs[model], "--seed", str(args.seed)]
-    environment = dict(os.environ)
-    environment.pop("PYTHONPATH", None)
-    print(f"running {row_name}: {' '.join(command)}", flush=True)
-    done = subprocess.run(command, capture_output=True, text=True, env=environment)
-    if done.returncode != 0:
-        print(done.stderr[-3000:], file=sys.stderr)
+    result, failure = envs.run_peer_script(
+        row_name, "pykeen", "pykeen_link_prediction.py",
+        [name, model, "--configs", configs[model], "--seed", args.seed])
+    if failure:
         return {"model": row_name, "test": None, "validation_mrr": None, "fit_s": None,
-                "notes": f"failed (exit {done.returncode})"}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+                "notes": failure}
     return {"model": row_name,
             "test": {key: result[key] for key in ("mrr", "hits_at_1", "hits_at_10")},
             "validation_mrr": result["validation_mrr"], "fit_s": result["fit_s"],

@@ -40,7 +40,6 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -251,21 +250,14 @@ def rmse(predictions, ratings):
 
 # === Peers (own virtualenvs, own processes) ===
 def run_peer(name, script, env, npz, peers, extra, seed):
-    if peers == "none" or (peers == "available" and not
-                           os.path.exists(os.path.join(envs.ENVS_DIR, env, ".complete"))):
-        return {"model": name, "test_rmse": None, "fit_s": None,
-                "notes": f"skipped (env '{env}' not built; python benchmarks/envs.py {env})"}
-    python = envs.python_for(env)
-    command = [python, os.path.join(HERE, "peers", script), npz, "--seed", str(seed), *extra]
-    environment = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="2")
-    environment.pop("PYTHONPATH", None)
-    print(f"running {name}: {' '.join(command)}", flush=True)
-    done = subprocess.run(command, capture_output=True, text=True, env=environment)
-    if done.returncode != 0:
-        print(done.stderr[-3000:], file=sys.stderr)
-        return {"model": name, "test_rmse": None, "fit_s": None,
-                "notes": f"failed (exit {done.returncode})"}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    skipped = envs.skip_reason(env, peers)
+    if skipped:
+        return {"model": name, "test_rmse": None, "fit_s": None, "notes": skipped}
+    result, failure = envs.run_peer_script(
+        name, env, script, [npz, "--seed", seed, *extra],
+        {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    if failure:
+        return {"model": name, "test_rmse": None, "fit_s": None, "notes": failure}
     notes = f"val RMSE {result['validation_rmse']:.4f}; {result['settings']}"
     if "epochs_run" in result:
         notes += f"; {result['epochs_run']} epochs"

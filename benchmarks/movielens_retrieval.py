@@ -45,7 +45,6 @@ Usage:
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -266,19 +265,12 @@ def run_peer(name, script, env, extra, split, files, work, args):
     skipped = envs.skip_reason(env, args.peers)
     if skipped:
         return {"model": name, "fit_s": None, "validation": None, "test": None, "notes": skipped}
-    python = envs.python_for(env)
     scores_path = os.path.join(work, f"scores-{env}-{len(os.listdir(work))}.npy")
-    command = [python, os.path.join(HERE, "peers", script), files["npz"], scores_path, *extra,
-               "--seed", str(args.seed)]
-    environment = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="2")
-    environment.pop("PYTHONPATH", None)
-    print(f"running {name}: {' '.join(command)}", flush=True)
-    done = subprocess.run(command, capture_output=True, text=True, env=environment)
-    if done.returncode != 0:
-        print(done.stderr[-3000:], file=sys.stderr)
-        return {"model": name, "fit_s": None, "validation": None, "test": None,
-                "notes": f"failed (exit {done.returncode})"}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result, failure = envs.run_peer_script(
+        name, env, script, [files["npz"], scores_path, *extra, "--seed", args.seed],
+        {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    if failure:
+        return {"model": name, "fit_s": None, "validation": None, "test": None, "notes": failure}
     row = {"model": name, "fit_s": result["fit_s"], **evaluate(np.load(scores_path), split),
            "notes": result["settings"]}
     for key in ("best_epoch", "epochs_run", "tfrs_factorized_top_k", "grid_points",

@@ -41,7 +41,6 @@ import collections
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -269,18 +268,13 @@ def run_fasttext(corpus, work, args):
             for i in order:
                 out.write(f"__label__{corpus[f'{part}_labels'][i]} "
                           f"{' '.join(corpus[f'{part}_tokens'][i])}\n")
-    command = [envs.python_for("fasttext"), os.path.join(HERE, "peers", "fasttext_labels.py"),
-               paths["train"], paths["validation"], paths.get("test", "-"), "--seed", str(args.seed)]
-    command += ["--params", '{"lr": 0.5, "epoch": 2, "wordNgrams": 2}'] if args.quick else ["--tune"]
-    environment = dict(os.environ)
-    environment.pop("PYTHONPATH", None)
-    print(f"running {name}: {' '.join(command)}", flush=True)
-    done = subprocess.run(command, capture_output=True, text=True, env=environment)
-    if done.returncode != 0:
-        print(done.stderr[-3000:], file=sys.stderr)
+    script_args = [paths["train"], paths["validation"], paths.get("test", "-"), "--seed", args.seed]
+    quick_params = '{"lr": 0.5, "epoch": 2, "wordNgrams": 2}'
+    script_args += ["--params", quick_params] if args.quick else ["--tune"]
+    result, failure = envs.run_peer_script(name, "fasttext", "fasttext_labels.py", script_args)
+    if failure:
         return {"model": name, "test_accuracy": None, "validation_accuracy": None, "fit_s": None,
-                "notes": f"failed (exit {done.returncode})"}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+                "notes": failure}
     return {"model": name, "test_accuracy": result.get("test_accuracy"),
             "validation_accuracy": result["validation_accuracy"], "fit_s": result["fit_s"],
             "grid": result["grid"], "notes": result["settings"]}
