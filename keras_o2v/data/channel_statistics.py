@@ -14,6 +14,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from keras_o2v.data.object_keys import bucket_of, object_keys, padded_object_keys
+from keras_o2v.data.ragged_rows import unpad_rows
 from keras_o2v.data.records import ChannelPart, iter_chunks
 from keras_o2v.data.token_statistics import TokenStatistics
 
@@ -93,5 +94,5 @@ def _chunks(data, hp, require_label):
     for batch in data.as_numpy_iterator():
         features, labels = batch[0], batch[1]
         ids = [np.asarray(features[f"in{side}"])[:, :max_lens[side]] for side in (0, 1)]
-        sides = tuple((i[i != 0], np.count_nonzero(i, axis=1)) for i in ids)
+        sides = tuple(unpad_rows(side_ids) for side_ids in ids)
         yield np.asarray(labels).reshape(-1), sides, padded_object_keys(ids[1])

@@ -23,6 +23,18 @@ def pad_rows(values, lengths):
     return out
 
 
+def unpad_rows(ids):
+    """The ragged rows `(values, lengths)` of right-padded int ids `[rows, length]` (0 is padding).
+
+    Example:
+    >>> values, lengths = unpad_rows(np.array([[5, 6, 0], [7, 0, 0]]))
+    >>> values.tolist(), lengths.tolist()
+    ([5, 6, 7], [2, 1])
+    """
+    ids = np.asarray(ids, np.int64)
+    return ids[ids != 0], np.count_nonzero(ids, axis=1)
+
+
 def pad_sequences(sequences):
     """Right-pads ragged id lists (or passes an int array through) to int64 `[n, longest]`.
 

@@ -11,6 +11,8 @@ import dataclasses
 
 import numpy as np
 
+from keras_o2v.data.ragged_rows import unpad_rows
+
 
 @dataclasses.dataclass
 class TokenStatistics:
@@ -60,5 +62,4 @@ class TokenStatistics:
 
     def add_padded(self, ids):
         """Counts right-padded rows `[objects, length]` (0 is padding)."""
-        ids = np.asarray(ids, np.int64)
-        self.add(ids[ids != 0], np.count_nonzero(ids, axis=1))
+        self.add(*unpad_rows(ids))
