@@ -18,7 +18,13 @@ from keras_o2v.preprocessing.documents import (
 )
 from keras_o2v.preprocessing.prepare_pairs import MAP_MODES, MapReport, _first_line, _load_map, _Problems
 from keras_o2v.preprocessing.tokenizer import Tokenizer
-from keras_o2v.preprocessing.vocabulary import UNK, save_vocabulary, tokens_to_ids, vocabulary_from_counts
+from keras_o2v.preprocessing.vocabulary import (
+    UNK,
+    first_oov_id,
+    save_vocabulary,
+    tokens_to_ids,
+    vocabulary_from_counts,
+)
 
 
 @dataclasses.dataclass
@@ -196,7 +202,7 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
                                        base=base)
         action = "extended" if base is not None else ("rebuilt" if exists else "built")
     unknown_id = vocab[UNK]
-    first_bucket = max(vocab.values()) + 1
+    first_bucket = first_oov_id(vocab)
 
     # Pass 2: cut and write.
     max_lengths = {"in0": 0, "in1": 0}

@@ -145,11 +145,16 @@ def tokens_to_ids(tokens, vocab, unknown_id=None, oov_buckets=0):
     [2, 5, 5]
     """
     if oov_buckets:
-        first = max(vocab.values(), default=-1) + 1
+        first = first_oov_id(vocab)
         return [vocab[token] if token in vocab else first + oov_bucket(token, oov_buckets)
                 for token in tokens]
     unknown_id = _unknown_id(vocab, unknown_id)
     return [vocab.get(token, unknown_id) for token in tokens]
+
+
+def first_oov_id(vocab):
+    """The id of out-of-vocabulary bucket 0: one more than the vocabulary's largest id."""
+    return max(vocab.values(), default=-1) + 1
 
 
 def oov_bucket(token, oov_buckets):
