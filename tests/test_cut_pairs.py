@@ -89,8 +89,9 @@ def test_sentences_as_units(tmp_path):
 
 
 def test_deterministic_for_a_seed_and_sized_by_per_document_and_max_pairs(tmp_path):
-    documents = [numbered(int(n), int(s)) for n, s in
-                 zip(np.random.default_rng(0).integers(4, 30, 50), np.random.default_rng(1).integers(0, 10, 50))]
+    lengths = np.random.default_rng(0).integers(4, 30, 50)
+    starts = np.random.default_rng(1).integers(0, 10, 50)
+    documents = [numbered(int(n), int(s)) for n, s in zip(lengths, starts)]
     text = corpus(tmp_path / "c.txt", documents)
     outputs = {}
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
