@@ -36,11 +36,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from reference_models import keras_pair_model  # noqa: E402
+from step_timing import alternate, report, time_fit_steps  # noqa: E402
 
 import keras_o2v  # noqa: E402
 from keras_o2v import datasets, presets  # noqa: E402
-from reference_models import keras_pair_model  # noqa: E402
-from step_timing import alternate, report, time_fit_steps  # noqa: E402
 
 REFERENCE = "plain Keras pair model"
 

@@ -43,10 +43,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
-from keras_o2v import Hyperparameters, Object2Vec  # noqa: E402
 from reference_models import PlainTFDocumentPairs  # noqa: E402
 from step_timing import alternate, report, time_fit_steps, time_function_steps  # noqa: E402
+
+from keras_o2v import Hyperparameters, Object2Vec  # noqa: E402
 
 LEARNING_RATE = 0.01
 LAZY_REFERENCE = "plain TF, lazy Adam"

@@ -36,10 +36,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
-import keras_o2v  # noqa: E402
 from reference_models import PlainTFDocumentPairs  # noqa: E402
 from step_timing import alternate, report, time_fit_steps, time_function_steps  # noqa: E402
+
+import keras_o2v  # noqa: E402
 
 ENCODERS = {
     "pooled_embedding": {"enc0_network": "pooled_embedding"},

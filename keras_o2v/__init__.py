@@ -20,8 +20,8 @@ require_tensorflow_backend()
 __version__ = "0.2.0"
 
 _SUBPACKAGES = ("data", "datasets", "export", "inference", "layers", "models", "neighbors",
-                "optimizers", "preprocessing", "presets", "pretrained", "retrieval",
-                "serving_contract", "training", "tuning", "visualization")
+                "optimizers", "preprocessing", "presets", "pretrained", "serving_contract",
+                "tasks", "training", "tuning", "visualization")
 _EXPORTS = {
     **{name: f"keras_o2v.{name}" for name in _SUBPACKAGES},
     "EncoderSettings": "keras_o2v.hyperparameters",
@@ -48,7 +48,7 @@ _EXPORTS = {
     "validate_files": "keras_o2v.data",
 }
 __all__ = sorted([*_EXPORTS, "DataError", "HyperparameterError", "O2VError"])
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, moved={"retrieval": "keras_o2v.tasks"})
 
 deprecated.install()
 
@@ -57,7 +57,11 @@ deprecated.install()
 def _register_keras_classes(keras):
     require_tensorflow_backend(keras.backend.backend(), "the KERAS_BACKEND environment variable "
                                "or keras.json, read when Keras was imported")
-    # Importing these modules registers keras_o2v's layers, model and optimizers with
-    # `keras.saving`, which needs them to deserialize a `.keras` file.
-    import keras_o2v.models  # noqa: F401
-    import keras_o2v.optimizers  # noqa: F401
+    # Importing these modules registers keras_o2v's layers, tasks, model and optimizers
+    # with `keras.saving`, which needs them to deserialize a `.keras` file. This runs
+    # while Keras' import finishes, which may be inside the import of a keras_o2v
+    # module: so the packages holding Keras classes (layers, tasks, models,
+    # optimizers) import Keras before anything else, and their modules import one
+    # another by full module path, never through a package's exports.
+    import keras_o2v.models.object2vec  # noqa: F401
+    import keras_o2v.optimizers.factory  # noqa: F401

@@ -6,6 +6,10 @@ Moved modules (old -> new):
   `Adadelta`, `RMSprop` are now `SummedRowsAdam`, ...)
 - `keras_o2v.learning_rate_decay` -> `keras_o2v.optimizers.learning_rate_decay`
 - `keras_o2v.demo` -> `keras_o2v.commands.demo`
+- `keras_o2v.keras_compat` -> `keras_o2v.models.keras_compat`
+- `keras_o2v.retrieval` (retrieval training) -> `keras_o2v.tasks` (`RetrievalTask`; its
+  `losses` and `candidate_frequencies` modules are `keras_o2v.tasks.retrieval_losses` and
+  `keras_o2v.tasks.candidate_frequencies`)
 - `keras_o2v.inference.<module>` -> `keras_o2v.inference.protocol.<module>` (wire formats) or
   `keras_o2v.inference.runtime.<module>` (runners)
 
@@ -34,6 +38,10 @@ MOVED_MODULES = {
     "keras_o2v.summed_row_optimizers": ("keras_o2v.optimizers.summed_rows", _SUMMED_ROWS),
     "keras_o2v.learning_rate_decay": ("keras_o2v.optimizers.learning_rate_decay", {}),
     "keras_o2v.demo": ("keras_o2v.commands.demo", {}),
+    "keras_o2v.keras_compat": ("keras_o2v.models.keras_compat", {}),
+    "keras_o2v.retrieval": ("keras_o2v.tasks", {}),
+    "keras_o2v.retrieval.losses": ("keras_o2v.tasks.retrieval_losses", {}),
+    "keras_o2v.retrieval.candidate_frequencies": ("keras_o2v.tasks.candidate_frequencies", {}),
     **{f"keras_o2v.inference.{name}": (f"keras_o2v.inference.protocol.{name}", {})
        for name in ("batching", "errors", "instances", "sagemaker", "tfserving_client",
                     "tfserving_json")},
@@ -88,6 +96,12 @@ class _AliasLoader(importlib.abc.Loader):
         new_name, renamed = MOVED_MODULES[module.__name__]
         warn_moved(module.__name__, new_name, stacklevel=4)
         target = importlib.import_module(new_name)
+        if hasattr(target, "__path__"):
+            module.__path__ = []  # a package: its old submodules are aliases too
+        if hasattr(target, "__dir__") and callable(getattr(target, "__getattr__", None)):
+            for name in target.__dir__():  # a package of lazy exports
+                if not name.startswith("__"):
+                    setattr(module, name, getattr(target, name))
         module.__dict__.update({key: value for key, value in vars(target).items()
                                 if not key.startswith("__")})
         for old, new in renamed.items():

@@ -32,8 +32,8 @@ the train channel's pairs to validation, chosen per pair by a hash seeded with
 `to_dict` leaves an extension out while it has its default, so a map written by
 keras_o2v stays valid for SageMaker unless an extension is in use.
 
-Retrieval, ranking and calibration extensions (see `keras_o2v.retrieval`,
-`keras_o2v.training.ranking_metrics` and `keras_o2v.training.calibration`):
+Retrieval, ranking and calibration extensions (see `keras_o2v.tasks.RetrievalTask`,
+`keras_o2v.evaluation` and `keras_o2v.layers.PriorCorrection`):
 `training_objective=retrieval` scores a pair by the similarity of its two
 embeddings and trains by softmax over candidates, configured by the `retrieval_*`
 values, which are errors under `training_objective=pair` (SageMaker's pair
@@ -80,12 +80,7 @@ IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_o
 TRAINING_OBJECTIVES = ("pair", "retrieval")
 SIMILARITIES = ("cosine", "dot")
 RETRIEVAL_NEGATIVES = ("auto", "full", "in_batch", "sampled")
-# `retrieval_temperature=auto`: cosine lies in [-1, 1], so its logits need a scale;
-# 0.3 ranked best (with 0.5) among 0.05, 0.1, 0.2, 0.3, 0.5, 0.7 and 1.0 on a MovieLens
-# 100k validation split (benchmarks/movielens_retrieval_check.py): lower ones let the
-# softmax memorise the train pairs (text-embedding trainers often use 0.05; tune it).
-# A dot product is unbounded and learns its own scale (TensorFlow Recommenders' 1).
-AUTO_TEMPERATURE = {"cosine": 0.3, "dot": 1.0}
+# `retrieval_temperature=auto` is resolved by `keras_o2v.tasks.RetrievalTask`.
 # `retrieval_negatives=auto` uses the full softmax for a single-token in1 with at
 # most this many ids; in-batch negatives otherwise.
 AUTO_FULL_SOFTMAX_MAX_VOCAB = 20_000
@@ -381,11 +376,6 @@ class Hyperparameters:
         return self.output_layer == "softmax"
 
     @property
-    def num_outputs(self):
-        """Width of the score vector: `num_classes`, or 1 for regression."""
-        return self.num_classes if self.is_classification else 1
-
-    @property
     def effective_bucket_width(self):
         """The bucket width batching uses: `bucket_width`, or 0 under `row_sparse`."""
         return 0 if self.token_embedding_storage_type == "row_sparse" else self.bucket_width
@@ -399,13 +389,6 @@ class Hyperparameters:
     def is_retrieval(self):
         """Whether the pair score is a similarity trained by softmax over candidates."""
         return self.training_objective == "retrieval"
-
-    @property
-    def temperature(self):
-        """`retrieval_temperature` as a number (`auto` resolved by the similarity)."""
-        if self.retrieval_temperature == "auto":
-            return AUTO_TEMPERATURE[self.retrieval_similarity]
-        return self.retrieval_temperature
 
     @property
     def single_token_in1(self):
@@ -432,9 +415,10 @@ class Hyperparameters:
         """Whether labels are the classes 0 and 1 (then `auc` is defined)."""
         return self.is_classification and self.num_classes == 2
 
-    def comparator_width(self):
-        d = self.encoder(0).output_dim(self.enc_dim)
-        return sum(2 * d if op == "concat" else d for op in self.comparator_list)
+    def optimizer_arguments(self):
+        """The arguments of `keras_o2v.optimizers.make_optimizer` these values name."""
+        return {"name": self.optimizer, "learning_rate": self.learning_rate,
+                "weight_decay": self.weight_decay, "storage_type": self.token_embedding_storage_type}
 
     # === Validation ===
     def _check_consistency(self):

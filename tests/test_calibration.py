@@ -35,7 +35,7 @@ def test_the_training_prior_counts_generated_negatives(tmp_path):
     assert (stats.positives, stats.negatives) == (30, 10)
     rate = 30 / (40 + 3 * 30)  # every positive brings 3 generated negatives
     assert stats.positive_rate(3) == pytest.approx(rate)
-    shift = float(model.head.prior_correction.shift.numpy())
+    shift = float(model.task.prior_correction.shift.numpy())
     assert shift == pytest.approx(-math.log(rate / (1 - rate)), rel=1e-5)
 
 
@@ -63,7 +63,7 @@ def test_calibrated_probabilities_match_the_real_base_rate(tmp_path):
     assert calibrated.mean() == pytest.approx(0.2, abs=0.04)  # the real base rate
     assert calibrated[same].mean() == pytest.approx(0.6, abs=0.08)  # the true P(label 1)
     assert calibrated[~same].mean() == pytest.approx(0.1, abs=0.05)
-    model.head.prior_correction.set_shift(0.0)  # the same model, as trained
+    model.task.prior_correction.set_shift(0.0)  # the same model, as trained
     trained = model.predict(features, verbose=0)[:, 1]
     assert trained.mean() > 0.4  # the training data's prior, about 1:1
     assert ((calibrated > 0.5) == test_labels).mean() > ((trained > 0.5) == test_labels).mean()

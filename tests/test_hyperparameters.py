@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+import keras_o2v
 from keras_o2v import HyperparameterError, Hyperparameters
 
 REQUIRED = {"enc0_max_seq_len": "50", "enc0_vocab_size": "1000"}
@@ -113,8 +114,9 @@ def test_sagemaker_movielens_notebook_map_runs_unchanged():
         "num_classes": "2", "enc0_layers": "auto", "enc1_layers": "auto",
         "enc0_cnn_filter_width": "3", "_kvstore": "device", "_num_gpus": "auto",
     })
-    assert hp.encoder(1).vocab_size == 1684 and hp.num_outputs == 1
-    assert hp.comparator_width() == 4 * 300
+    task = keras_o2v.tasks.task_from_hyperparameters(hp)
+    assert hp.encoder(1).vocab_size == 1684 and task.num_outputs == 1
+    assert task.comparator.compute_output_shape([(None, 300), (None, 300)])[-1] == 4 * 300
 
 
 def test_learning_rate_decay_is_an_extension_left_out_of_the_map_at_its_default():

@@ -21,7 +21,7 @@ def retrieval_export(tmp_path_factory):
 @pytest.fixture(scope="module")
 def calibrated_export(tmp_path_factory):
     model = tiny_model("pooled_embedding", num_classes=2, calibration_base_rate=0.1)
-    model.head.prior_correction.set_shift(-2.5)
+    model.task.prior_correction.set_shift(-2.5)
     return model, export_saved_model(model, tmp_path_factory.mktemp("calibrated"))
 
 
@@ -61,9 +61,9 @@ def test_calibrated_export_serves_the_calibrated_probabilities(calibrated_export
     served = serve_like_tf_serving(path, {"in0": pad_sequences(in0), "in1": pad_sequences(in1)})
     expected = predict_scores(model, in0, in1)
     np.testing.assert_allclose(served["serving_default"]["scores"], expected, atol=1e-5)
-    model.head.prior_correction.set_shift(0.0)
+    model.task.prior_correction.set_shift(0.0)
     uncalibrated = predict_scores(model, in0, in1)
-    model.head.prior_correction.set_shift(-2.5)
+    model.task.prior_correction.set_shift(-2.5)
     assert (expected[:, 1] < uncalibrated[:, 1] - 0.01).all()  # the shift is in the graph
 
 

@@ -12,7 +12,7 @@ import tensorflow as tf
 from keras_o2v import Hyperparameters, Object2Vec
 from keras_o2v.data.object_keys import padded_object_keys
 from keras_o2v.layers.similarity import Similarity
-from keras_o2v.retrieval.losses import full_softmax_cross_entropy, in_batch_cross_entropy
+from keras_o2v.tasks.retrieval_losses import full_softmax_cross_entropy, in_batch_cross_entropy
 
 
 def similarity_np(kind, a, b):
@@ -102,6 +102,11 @@ def test_full_softmax_leaves_padding_out():
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-5)
 
 
+def retrieval_loss(model, x, y):
+    """`(mean loss over the positive pairs, their count)` of a batch, as a validation step."""
+    return model.task.loss_and_weight(model.backbone(x), y, inputs=x, backbone=model.backbone)
+
+
 def _model(**overrides):
     hp = Hyperparameters(enc0_max_seq_len=3, enc0_vocab_size=20, enc0_network="pooled_embedding",
                          enc0_token_embedding_dim=4, training_objective="retrieval", **overrides)
@@ -117,7 +122,7 @@ def test_model_loss_is_the_mean_over_positive_pairs_with_frequencies_from_adapt(
     stats = model.adapt(tf.data.Dataset.from_tensor_slices(({"in0": in0, "in1": in1}, labels))
                         .batch(2))
     assert (stats.records, stats.positives, stats.negatives) == (5, 4, 1)
-    loss, weight = model.retrieval_loss({"in0": tf.constant(in0), "in1": tf.constant(in1)},
+    loss, weight = retrieval_loss(model, {"in0": tf.constant(in0), "in1": tf.constant(in1)},
                                         tf.constant(labels))
     query, positive = model.embed(in0=in0), model.embed(in1=in1)
     keys = padded_object_keys(in1)
@@ -131,7 +136,7 @@ def test_model_loss_is_the_mean_over_positive_pairs_with_frequencies_from_adapt(
 def test_model_full_softmax_targets_the_in1_token():
     model = _model(enc1_max_seq_len=1, retrieval_temperature=0.2)
     in0, in1 = np.array([[1, 2, 0], [3, 0, 0]]), np.array([[5], [9]])
-    loss, _ = model.retrieval_loss({"in0": tf.constant(in0), "in1": tf.constant(in1)},
+    loss, _ = retrieval_loss(model, {"in0": tf.constant(in0), "in1": tf.constant(in1)},
                                    tf.constant([[2.5], [1.0]]))  # positive scores
     query, table = model.embed(in0=in0), model.embed(in1=np.arange(20)[:, None])
     q = query / np.linalg.norm(query, axis=1, keepdims=True)

@@ -1,8 +1,8 @@
 """One pass over a train channel: label counts, in1 object and token frequencies.
 
 What retrieval training (the logQ correction and sampled negatives of
-`keras_o2v.retrieval.CandidateFrequencies`), calibrated probabilities
-(`keras_o2v.training.calibration`) and the frequency-weighted poolings of
+`keras_o2v.tasks.CandidateFrequencies`), calibrated probabilities
+(`keras_o2v.layers.PriorCorrection`) and the frequency-weighted poolings of
 `pooled_embedding` (`encN_pooling=idf|sif`) need to know about the data, read as
 the model sees it (ids truncated to `encN_max_seq_len`), streaming and vectorised
 per chunk.

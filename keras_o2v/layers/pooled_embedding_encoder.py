@@ -5,11 +5,14 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_o2v.hyperparameters import POOLINGS, WEIGHTED_POOLINGS
 from keras_o2v.layers.masked_pooling import masked_mean, masked_sqrtn, masked_sum
 from keras_o2v.layers.sequence_encoder import SequenceEncoder
-from keras_o2v.layers.token_weights import SIF_SMOOTHING, pooling_weights
+from keras_o2v.layers.token_weights import SIF_SMOOTHING, WEIGHTED_POOLINGS, pooling_weights
 from keras_o2v.layers.unique_rows import sum_rows, take_rows
+
+# "mean" is SageMaker's; "sum" and "sqrtn" those of `tf.nn.embedding_lookup_sparse`;
+# "first_plus_sqrtn" is SVD++'s user vector; "idf" and "sif" weigh tokens by frequency.
+POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn", *WEIGHTED_POOLINGS)
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")

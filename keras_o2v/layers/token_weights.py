@@ -20,9 +20,9 @@ Id 0 (padding) gets weight 0; it is masked anyway.
 
 import numpy as np
 
-from keras_o2v.hyperparameters import WEIGHTED_POOLINGS
-
 SIF_SMOOTHING = 1e-3
+# The poolings whose weights come from token counts.
+WEIGHTED_POOLINGS = ("idf", "sif")
 
 
 def idf_weights(document_frequency, documents):

@@ -37,34 +37,37 @@ DENSE_OPTIMIZERS = {
 ROW_SPARSE_OPTIMIZERS = {"adam": LazyAdam, "adagrad": LazyAdagrad, "sgd": LazySGD}
 
 
-def make_optimizer(hyperparameters):
-    """Returns the Keras optimizer for `optimizer`, `learning_rate`, `weight_decay`.
+def make_optimizer(name="adam", learning_rate=0.0004, weight_decay=0.0, storage_type="dense"):
+    """The Keras optimizer that SageMaker's `optimizer` name stands for.
 
     Args:
-        hyperparameters: a `keras_o2v.Hyperparameters`.
+        name: "adam", "adagrad", "adadelta", "rmsprop" or "sgd" (SageMaker's `optimizer`).
+        learning_rate: the learning rate.
+        weight_decay: decoupled weight decay (0: none).
+        storage_type: "dense", or "row_sparse" for the lazy variants that update only
+            the token rows of a batch (adam, adagrad and sgd only, as in SageMaker).
+            `keras_o2v.Hyperparameters.optimizer_arguments()` gives all four from a
+            hyperparameter map.
 
     Example:
-    >>> hp = keras_o2v.Hyperparameters(enc0_max_seq_len=1, enc0_vocab_size=10,
-    ...                                optimizer="adagrad", learning_rate=0.01)
-    >>> type(make_optimizer(hp)).__name__
+    >>> type(make_optimizer("adagrad", learning_rate=0.01)).__name__
     'SummedRowsAdagrad'
     """
-    hp = hyperparameters
-    table = ROW_SPARSE_OPTIMIZERS if hp.token_embedding_storage_type == "row_sparse" \
-        else DENSE_OPTIMIZERS
+    if not isinstance(name, str):  # keras_o2v 0.2: make_optimizer(hyperparameters)
+        return make_optimizer(**name.optimizer_arguments())
+    table = ROW_SPARSE_OPTIMIZERS if storage_type == "row_sparse" else DENSE_OPTIMIZERS
     try:
-        optimizer_class = table[hp.optimizer]
+        optimizer_class = table[name]
     except KeyError:
         raise HyperparameterError(
-            f"Unknown optimizer {hp.optimizer!r} for token_embedding_storage_type="
-            f"{hp.token_embedding_storage_type}; expected one of {sorted(table)}"
+            f"Unknown optimizer {name!r} for token_embedding_storage_type="
+            f"{storage_type}; expected one of {sorted(table)}"
         ) from None
-    weight_decay = hp.weight_decay or None
-    return optimizer_class(learning_rate=hp.learning_rate, weight_decay=weight_decay)
+    return optimizer_class(learning_rate=learning_rate, weight_decay=weight_decay or None)
 
 
-def updates_rows_only(hyperparameters):
-    """Whether `make_optimizer`'s optimizer changes a token table only in a batch's rows.
+def updates_rows_only(name="adam", storage_type="dense"):
+    """Whether `make_optimizer(name, storage_type=...)` changes a token table only in a batch's rows.
 
     True for the lazy optimizers (`row_sparse`) and, under `dense`, for every
     optimizer but Adam: for a sparse gradient their update of the variable is
@@ -74,9 +77,12 @@ def updates_rows_only(hyperparameters):
     Decoupled weight decay is a dense pass either way.
 
     Example:
-    >>> hp = keras_o2v.Hyperparameters(enc0_max_seq_len=1, enc0_vocab_size=10)
-    >>> updates_rows_only(hp)  # dense storage, adam
+    >>> updates_rows_only("adam")  # dense storage
     False
+    >>> updates_rows_only("adagrad")
+    True
     """
-    hp = hyperparameters
-    return hp.token_embedding_storage_type == "row_sparse" or hp.optimizer != "adam"
+    if not isinstance(name, str):  # keras_o2v 0.2: updates_rows_only(hyperparameters)
+        arguments = name.optimizer_arguments()
+        name, storage_type = arguments["name"], arguments["storage_type"]
+    return storage_type == "row_sparse" or name != "adam"

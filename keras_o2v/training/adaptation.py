@@ -52,7 +52,7 @@ def adapt_to_train_channel(model, train, printer=print, pooling_corpus=None):
         _describe_retrieval(hp, stats, train, printer)
     if hp.calibration_base_rate:
         rate = stats.positive_rate(hp.negative_sampling_rate)
-        shift = float(model.head.prior_correction.shift.numpy())
+        shift = float(model.task.prior_correction.shift.numpy())
         sampled = (f" with {hp.negative_sampling_rate} generated negatives per positive"
                    if hp.negative_sampling_rate else "")
         printer(f"calibration_base_rate={hp.calibration_base_rate}: the model trains on "

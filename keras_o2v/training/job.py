@@ -13,7 +13,7 @@ from keras_o2v.data import channel_files, make_dataset, validate_files
 from keras_o2v.data.holdout import HoldOut
 from keras_o2v.errors import DataError, O2VError
 from keras_o2v.hyperparameters import Hyperparameters
-from keras_o2v.keras_compat import (
+from keras_o2v.models.keras_compat import (
     quiet_unknown_length,
     restore_seed_generator_states,
     seed_generator_states,

@@ -19,22 +19,13 @@ def in_multi_worker_mode(strategy=None):
             and strategy.extended._in_multi_worker_mode())
 
 
-class MultiWorkerLogsMixin:
-    """Makes a model's step logs reducible across workers.
+def rank1_when_multi_worker(logs):
+    """Step logs made reducible across workers.
 
     Keras 3 reduces step logs across workers with `reduce("MEAN", axis=0)`, which
     fails on scalars (tensorflow/tensorflow#72388); shape `[1]` reduces to the mean.
-    Mixed into `Object2Vec` ahead of `keras.Model`.
+    `Object2Vec.train_step` and `test_step` return their logs through it.
     """
-
-    def train_step(self, data):
-        return _rank1_when_multi_worker(super().train_step(data))
-
-    def test_step(self, data):
-        return _rank1_when_multi_worker(super().test_step(data))
-
-
-def _rank1_when_multi_worker(logs):
     if in_multi_worker_mode():
         return {name: tf.reshape(value, [1]) for name, value in logs.items()}
     return logs

@@ -13,12 +13,12 @@ positive among the candidates, with logits `similarity / temperature`:
 - logQ correction: every candidate's logit is lowered by the log of its expected
   number of occurrences among the candidates, `log(B q(j) + S r(j))` for `B`
   in-batch candidates drawn as the data holds them (`q`) and `S` sampled ones
-  drawn from `r` (`keras_o2v.retrieval.CandidateFrequencies`). With in-batch
+  drawn from `r` (`keras_o2v.tasks.CandidateFrequencies`). With in-batch
   negatives only this is TFRS's `logits - log(q)` up to a constant;
 - full softmax: every id of a one-token `in1` vocabulary is a candidate (id 0,
   padding, is not), and no correction is needed.
 
-The functions return one loss per row; `keras_o2v.retrieval.RetrievalSteps` weights
+The functions return one loss per row; `keras_o2v.tasks.RetrievalTask` weights
 and averages them.
 """
 

@@ -23,10 +23,12 @@ from keras_o2v.data.object_keys import bucket_of
 HASHED_BUCKETS = 2**20
 
 
-def num_buckets(hyperparameters):
+def num_buckets(in1_vocab_size, single_token_in1):
     """One bucket per in1 token id for a one-token in1, else `HASHED_BUCKETS`."""
-    hp = hyperparameters
-    return hp.encoder(1).vocab_size if hp.single_token_in1 else HASHED_BUCKETS
+    if not isinstance(in1_vocab_size, int):  # keras_o2v 0.2: num_buckets(hyperparameters)
+        hp = in1_vocab_size
+        in1_vocab_size, single_token_in1 = hp.encoder(1).vocab_size, hp.single_token_in1
+    return in1_vocab_size if single_token_in1 else HASHED_BUCKETS
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
