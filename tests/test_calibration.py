@@ -9,7 +9,7 @@ import tensorflow as tf
 from keras_o2v import Hyperparameters, Object2Vec
 from keras_o2v.layers.prior_correction import PriorCorrection, log_odds_shift
 from keras_o2v.training import train
-from tests.helpers import write_jsonl
+from tests.harness import write_jsonl
 
 PAIR = dict(enc0_max_seq_len=1, enc0_vocab_size=60, enc0_network="pooled_embedding",
             enc0_token_embedding_dim=16, mlp_dim=32, mlp_layers=1, mlp_activation="relu")

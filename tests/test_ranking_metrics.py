@@ -13,7 +13,7 @@ from keras_o2v.training.ranking_metrics import (
     realistic_ranks,
     summarize_ranks,
 )
-from tests.helpers import write_jsonl
+from tests.harness import write_jsonl
 
 
 def brute_force_rank(scores, true_column, removed):

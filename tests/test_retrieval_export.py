@@ -8,7 +8,7 @@ from keras_o2v import pad_sequences
 from keras_o2v.export import export_saved_model
 from keras_o2v.inference.protocol.instances import parse_instances
 from keras_o2v.inference.runtime.saved_model_runner import SavedModelRunner
-from tests.serving_models import predict_scores, random_pairs, tiny_model
+from tests.harness import predict_scores, random_pairs, tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_the_sagemaker_protocol_answers_with_the_similarity(retrieval_export):
 def test_a_pair_model_ranks_the_same_in_memory_and_exported(tmp_path, calibrated_export):
     """A pair model's export is ranked through serving_default on every (query, candidate) pair."""
     from keras_o2v import evaluate_retrieval
-    from tests.helpers import write_jsonl
+    from tests.harness import write_jsonl
 
     model, path = calibrated_export
     in0, in1 = random_pairs(30, seed=7)

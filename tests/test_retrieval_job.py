@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_o2v.training import train
-from tests.helpers import write_jsonl
+from tests.harness import write_jsonl
 from tests.retrieval_data import GROUPS, ITEMS, group_pairs, hyperparameters
 
 

@@ -13,7 +13,7 @@ from keras_o2v.data.token_statistics import TokenStatistics
 from keras_o2v.errors import O2VError
 from keras_o2v.layers import PooledEmbeddingEncoder
 from keras_o2v.layers.token_weights import SIF_SMOOTHING, idf_weights, sif_weights
-from tests.helpers import write_jsonl
+from tests.harness import write_jsonl
 
 VOCAB = 12
 # Objects of the train channel: in0 documents and in1 documents (token 0 is padding).

@@ -95,6 +95,15 @@ class PairScoringTask(Task):
     def metrics(self):
         return [self.loss_tracker, *self.scores_metrics]
 
+    def build(self, embeddings_shape):
+        self.comparator.build(embeddings_shape)
+        shape = self.comparator.compute_output_shape(embeddings_shape)
+        for layer in self.mlp:
+            layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+        self.output_layer.build(shape)
+        self.built = True
+
     # === Scores ===
     def hidden(self, embeddings, training=None):
         x = self.comparator(embeddings)

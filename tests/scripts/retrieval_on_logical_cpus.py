@@ -20,7 +20,7 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import keras  # noqa: E402
 
 import keras_o2v  # noqa: E402
-from tests.helpers import write_jsonl  # noqa: E402
+from tests.harness import write_jsonl  # noqa: E402
 from tests.retrieval_data import group_pairs, hyperparameters  # noqa: E402
 
 work = sys.argv[1]
