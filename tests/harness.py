@@ -33,6 +33,27 @@ def read_jsonl(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def shared_data(*parts):
+    """A folder of the data sets shared beside the repository (`../shared/data/PARTS`), or None.
+
+    Looked for beside this checkout's root, then (in a git worktree) beside the main
+    checkout's root.
+    """
+    roots = [ROOT]
+    try:
+        common = subprocess.run(["git", "-C", ROOT, "rev-parse", "--path-format=absolute",
+                                 "--git-common-dir"], capture_output=True, text=True, timeout=30)
+        if common.returncode == 0:
+            roots.append(os.path.dirname(common.stdout.strip()))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for root in roots:
+        folder = os.path.join(os.path.dirname(root), "shared", "data", *parts)
+        if os.path.isdir(folder):
+            return folder
+    return None
+
+
 # === Processes ===
 
 

@@ -230,3 +230,60 @@ def test_validation_search_runs_the_named_candidates_and_keeps_the_best(capsys):
     assert best == {"dim": 16}  # the first of equals
     assert len(recorded) == 4 and all(row["search"] for row in recorded)
     assert "search (validation score, higher is better):\n  0.7000" in capsys.readouterr().out
+
+
+# === Sentence similarity (STS Benchmark, SICK) ===
+def write_sentence_pair_files(folder, seed=0):
+    """Tiny STS-B and SICK files in the official layouts: a pair shares `keep` of its 6
+    words, and its score (and its SICK class) grows with `keep`."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{k}" for k in range(40)]
+    os.makedirs(folder / "stsbenchmark")
+    os.makedirs(folder / "sick2014")
+    sick_names = {"train": "SICK_train.txt", "dev": "SICK_trial.txt", "test": "SICK_test_annotated.txt"}
+    for split, count in (("train", 60), ("dev", 30), ("test", 30)):
+        sts_lines = []
+        sick_lines = ["pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment"]
+        for k in range(count):
+            first = list(rng.choice(words, 6))
+            keep = int(rng.integers(0, 7))
+            second = " ".join(first[:keep] + list(rng.choice(words, 6 - keep))) + " ."
+            first = " ".join(first) + " ."
+            judgment = "ENTAILMENT" if keep >= 5 else "NEUTRAL" if keep >= 2 else "CONTRADICTION"
+            sts_lines.append(f"main-captions\tMSRvid\t2012\t{k:04d}\t{5 * keep / 6:.3f}\t{first}\t{second}")
+            sick_lines.append(f"{k + 1}\t{first}\t{second}\t{1 + 4 * keep / 6:.1f}\t{judgment}")
+        (folder / "stsbenchmark" / f"sts-{split}.csv").write_text("\n".join(sts_lines) + "\n")
+        (folder / "sick2014" / sick_names[split]).write_text("\n".join(sick_lines) + "\n")
+    return words
+
+
+def test_sentence_similarity_quick(tmp_path, capsys):
+    import numpy as np
+
+    from keras_o2v.datasets import WordVectors, load_sick
+
+    bench = _benchmark_module("sentence_similarity")
+    words = write_sentence_pair_files(tmp_path / "data")
+    rng = np.random.default_rng(1)
+    glove = WordVectors(None, [".", *words], rng.normal(size=(len(words) + 1, 8)).astype(np.float32))
+    out = tmp_path / "rows.json"
+    rows = bench.main(["--data-dir", str(tmp_path / "data"), "--quick", "--json", str(out)], glove=glove)
+    assert json.loads(out.read_text()) == json.loads(json.dumps(rows))
+    by_name = {row["system"]: row for row in rows}
+    assert list(by_name) == [row.name for row in bench.ROWS]
+    tfidf = by_name["TF-IDF (scikit-learn, cosine)"]["test"]
+    assert tfidf["sts-b"]["cosine"]["spearman"] > 50 and tfidf["sick-r"]["cosine"]["spearman"] > 50
+    assert set(tfidf) == {"sts-b", "sick-r"}  # no SICK-E column for a cosine system
+    senteval = by_name["SentEval-style: ridge / logistic regression on [|u-v|, u*v] of averaged GloVe"]
+    assert set(senteval["test"]["sts-b"]) == {"predicted"}  # no cosine: see averaged GloVe
+    assert 0 <= senteval["test"]["sick-e"]["accuracy"] <= 100
+    assert senteval["settings"]["sick-e"]["C"] in (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
+    test_labels = load_sick(tmp_path / "data" / "sick2014", "test", task="entailment").labels
+    train_labels = load_sick(tmp_path / "data" / "sick2014", "train", task="entailment").labels
+    majority = by_name["majority class (SICK-E)"]["test"]["sick-e"]["accuracy"]
+    assert np.isclose(majority, 100 * np.mean(test_labels == np.bincount(train_labels).argmax()))
+    stdout = capsys.readouterr().out
+    assert "| system | STS-B cosine P / S | STS-B predicted P / S |" in stdout
+    assert "published anchors (not run here" in stdout and "SBERT-NLI-base: 77.0" in stdout
