@@ -66,18 +66,16 @@ OUTPUT_LAYERS = ("softmax", "mean_squared_error")
 STORAGE_TYPES = ("dense", "row_sparse")
 ROW_SPARSE_OPTIMIZERS = ("adam", "adagrad", "sgd")
 AUTO_LAYERS = {"hcnn": 4, "bilstm": 1, "pooled_embedding": 1}
-# pooled_embedding combiners: "mean" is SageMaker's; "sum" and "sqrtn" those of
-# `tf.nn.embedding_lookup_sparse`; "first_plus_sqrtn" is SVD++'s user vector; "idf"
-# and "sif" weigh tokens by their frequency in the train channel
-# (`keras_o2v.layers.token_weights`).
+# The values `encN_pooling` accepts: the poolings of `keras_o2v.layers.PooledEmbeddingEncoder`
+# ("mean" is SageMaker's; tests/test_hyperparameters.py checks that the lists agree).
 WEIGHTED_POOLINGS = ("idf", "sif")
-POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn", *WEIGHTED_POOLINGS)
+POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn", "max", *WEIGHTED_POOLINGS)
 
 # Infrastructure knobs of the SageMaker container; accepted so that a SageMaker
 # hyperparameter map runs unchanged, and ignored.
 IGNORED_SAGEMAKER_KEYS = ("_kvstore", "_num_gpus", "_num_kv_servers", "_tuning_objective_metric")
 
-TRAINING_OBJECTIVES = ("pair", "retrieval")
+TRAINING_OBJECTIVES = ("pair", "retrieval", "similarity")
 SIMILARITIES = ("cosine", "dot")
 RETRIEVAL_NEGATIVES = ("auto", "full", "in_batch", "sampled")
 # `retrieval_temperature=auto` is resolved by `keras_o2v.tasks.RetrievalTask`.
@@ -87,10 +85,12 @@ AUTO_FULL_SOFTMAX_MAX_VOCAB = 20_000
 RETRIEVAL_ONLY = ("retrieval_similarity", "retrieval_temperature", "retrieval_negatives",
                   "retrieval_sampled_negatives", "retrieval_sampling_alpha",
                   "retrieval_logq_correction")
+SIMILARITY_ONLY = ("similarity_temperature",)
 
 # keras_o2v's own hyperparameters, beyond SageMaker's (defaults on the dataclass).
-EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling", "training_objective",
-              *RETRIEVAL_ONLY, "early_stopping_metric", "ranking_metrics",
+EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling", "enc0_common_components",
+              "enc1_common_components", "shared_encoder", "training_objective",
+              *RETRIEVAL_ONLY, *SIMILARITY_ONLY, "early_stopping_metric", "ranking_metrics",
               "ranking_max_candidates", "ranking_filtered", "calibration_base_rate",
               "validation_fraction", "validation_seed")
 
@@ -106,6 +106,7 @@ _ENCODER_FIELDS = {
     "vocab_file": ("", "filename", None),
     "freeze_pretrained_embedding": (True, "bool", None),
     "pooling": ("mean", "choice", POOLINGS),
+    "common_components": ("auto", "layers", (0, 8)),
 }
 
 # Global fields: name -> (kind, allowed). Defaults live on the dataclass.
@@ -138,6 +139,8 @@ _GLOBAL_FIELDS = {
     "retrieval_sampling_alpha": ("float", (0.0, 1.0)),
     "retrieval_similarity": ("choice", SIMILARITIES),
     "retrieval_temperature": ("float_or_auto", (0.001, 100.0)),
+    "shared_encoder": ("bool", None),
+    "similarity_temperature": ("float", (0.001, 10.0)),
     "tied_token_embedding_weight": ("bool", None),
     "token_embedding_storage_type": ("choice", STORAGE_TYPES),
     "training_objective": ("choice", TRAINING_OBJECTIVES),
@@ -163,6 +166,8 @@ class EncoderSettings:
         vocab_file: file name in the auxiliary channel, or "".
         freeze_pretrained_embedding: keep pretrained vectors fixed.
         pooling: how `pooled_embedding` combines token vectors (`POOLINGS`).
+        common_components: principal directions removed from a pooled embedding
+            (`auto` resolved: 1 for `sif`, else 0).
         inherited: names of the fields copied from enc0.
     """
 
@@ -177,6 +182,7 @@ class EncoderSettings:
     vocab_file: str
     freeze_pretrained_embedding: bool
     pooling: str = "mean"
+    common_components: int = 0
     inherited: Tuple[str, ...] = ()
 
     def output_dim(self, enc_dim):
@@ -225,6 +231,7 @@ class Hyperparameters:
     enc_dim: int = 4096
     enc0_network: str = "hcnn"
     enc0_pooling: str = "mean"
+    enc0_common_components: Union[str, int] = "auto"
     enc0_cnn_filter_width: int = 3
     enc0_freeze_pretrained_embedding: bool = True
     enc0_layers: Union[str, int] = "auto"
@@ -233,6 +240,7 @@ class Hyperparameters:
     enc0_vocab_file: str = ""
     enc1_network: str = "enc0"
     enc1_pooling: Optional[str] = None
+    enc1_common_components: Optional[Union[str, int]] = None
     enc1_cnn_filter_width: Optional[int] = None
     enc1_freeze_pretrained_embedding: Optional[bool] = None
     enc1_layers: Optional[Union[str, int]] = None
@@ -261,6 +269,8 @@ class Hyperparameters:
     retrieval_sampling_alpha: float = 0.0
     retrieval_similarity: str = "cosine"
     retrieval_temperature: Union[str, float] = "auto"
+    shared_encoder: bool = False
+    similarity_temperature: float = 0.05
     tied_token_embedding_weight: bool = False
     token_embedding_storage_type: str = "dense"
     training_objective: str = "pair"
@@ -386,6 +396,11 @@ class Hyperparameters:
         return tuple(side for side in (0, 1) if self.encoder(side).pooling in WEIGHTED_POOLINGS)
 
     @property
+    def one_token_table(self):
+        """Whether both sides read one token table (`tied_token_embedding_weight`, `shared_encoder`)."""
+        return self.tied_token_embedding_weight or self.shared_encoder
+
+    @property
     def is_retrieval(self):
         """Whether the pair score is a similarity trained by softmax over candidates."""
         return self.training_objective == "retrieval"
@@ -430,6 +445,15 @@ class Hyperparameters:
                 f"enc1 gives {d1}. pooled_embedding outputs its token_embedding_dim; hcnn "
                 f"and bilstm output enc_dim={self.enc_dim}. Make them agree."
             )
+        if self.shared_encoder:
+            for field in ("network", "vocab_size", "token_embedding_dim", "layers",
+                          "cnn_filter_width", "pooling", "common_components"):
+                if getattr(enc0, field) != getattr(enc1, field):
+                    raise HyperparameterError(
+                        "shared_encoder=True runs both sides through enc0's encoder and "
+                        f"token table, so both sides need the same {field}, but "
+                        f"{enc0.describe(field)} and {enc1.describe(field)}. Leave enc1_{field} "
+                        "unset (enc1_network=enc0 copies enc0's settings).")
         if self.tied_token_embedding_weight:
             for field in ("vocab_size", "token_embedding_dim"):
                 if getattr(enc0, field) != getattr(enc1, field):
@@ -445,6 +469,10 @@ class Hyperparameters:
                     f"{enc.describe('pooling')} applies only to enc{enc.side}_network="
                     f"pooled_embedding, but {enc.describe('network')}. Leave it at mean."
                 )
+            if enc.common_components and enc.network != "pooled_embedding":
+                raise HyperparameterError(
+                    f"{enc.describe('common_components')} applies only to enc{enc.side}_network="
+                    f"pooled_embedding, but {enc.describe('network')}. Leave it at auto.")
         if self.token_embedding_storage_type == "row_sparse" and \
                 self.optimizer not in ROW_SPARSE_OPTIMIZERS:
             raise HyperparameterError(
@@ -460,7 +488,24 @@ class Hyperparameters:
                 f"output_layer={self.output_layer}."
             )
         _check_retrieval(self)
+        _check_similarity(self)
         _check_ranking_and_calibration(self)
+
+
+def _check_similarity(hp):
+    """`similarity_*` values need `training_objective=similarity`, which needs scores or 0/1."""
+    if hp.training_objective != "similarity":
+        for name in SIMILARITY_ONLY:
+            if getattr(hp, name) != _DEFAULTS[name]:
+                raise HyperparameterError(
+                    f"{name}={getattr(hp, name)} applies only to training_objective=similarity, "
+                    f"but training_objective={hp.training_objective}.")
+        return
+    if hp.is_classification and hp.num_classes != 2:
+        raise HyperparameterError(
+            "training_objective=similarity ranks pairs by their labels, which must be scores "
+            f"(output_layer=mean_squared_error) or 0/1, but num_classes={hp.num_classes}. "
+            "For classes without an order use training_objective=pair.")
 
 
 def _check_retrieval(hp):
@@ -519,7 +564,8 @@ def _check_ranking_and_calibration(hp):
     metric = hp.early_stopping_metric.rpartition(":")[2]
     needs = {"cross_entropy": ("pair", "softmax"), "accuracy": ("pair", "softmax"),
              "mean_squared_error": ("pair", "mean_squared_error"),
-             "retrieval_cross_entropy": ("retrieval", None)}
+             "retrieval_cross_entropy": ("retrieval", None),
+             "similarity_ranking_loss": ("similarity", None), "pearson": ("similarity", None)}
     if metric in needs:
         objective, output_layer = needs[metric]
         if hp.training_objective != objective or output_layer not in (None, hp.output_layer):
@@ -543,7 +589,7 @@ def _check_ranking_and_calibration(hp):
             f"score or a retrieval similarity, but num_classes={hp.num_classes}. Set "
             "ranking_metrics=False.")
     if hp.calibration_base_rate:
-        if hp.is_retrieval or not hp.binary_labels:
+        if hp.training_objective != "pair" or not hp.binary_labels:
             raise HyperparameterError(
                 f"calibration_base_rate={hp.calibration_base_rate} corrects P(label 1) of a "
                 "pair classifier, which needs training_objective=pair, output_layer=softmax "
@@ -561,7 +607,7 @@ def _check_pretrained(hp, enc0, enc1):
                 f"to the ids of in{enc.side}."
             )
     named = [enc for enc in (enc0, enc1) if enc.pretrained_embedding_file]
-    if hp.tied_token_embedding_weight and len(named) == 2:
+    if hp.one_token_table and len(named) == 2:
         for field in ("pretrained_embedding_file", "vocab_file", "freeze_pretrained_embedding"):
             if getattr(enc0, field) != getattr(enc1, field):
                 raise HyperparameterError(
@@ -575,7 +621,11 @@ def _make_settings(side, values, inherited):
     layers = values["layers"]
     if layers == "auto":
         layers = AUTO_LAYERS[values["network"]]
-    return EncoderSettings(side=side, inherited=inherited, **{**values, "layers": layers})
+    components = values["common_components"]
+    if components == "auto":
+        components = 1 if values["network"] == "pooled_embedding" and values["pooling"] == "sif" else 0
+    return EncoderSettings(side=side, inherited=inherited,
+                           **{**values, "layers": layers, "common_components": components})
 
 
 def field_spec(name):

@@ -6,6 +6,8 @@ keras_o2v adds, under the same naming:
 
 - `retrieval_cross_entropy`: the softmax cross-entropy over candidates of
   `training_objective=retrieval` (in place of the pair model's `cross_entropy`);
+- `similarity_ranking_loss` and `pearson`: the CoSENT loss of
+  `training_objective=similarity` and the channel's correlation of cosines with labels;
 - the ranking metrics of `keras_o2v.training.ranking_metrics`: `hits_at_1`,
   `hits_at_10`, `hits_at_100`, `mrr`, `mean_rank` and `auc`.
 
@@ -23,6 +25,7 @@ RANKING_METRICS = tuple(f"hits_at_{k}" for k in RANKING_KS) + ("mrr", "mean_rank
 PAIR_CLASSIFICATION_METRICS = ("accuracy", "cross_entropy")
 PAIR_REGRESSION_METRICS = ("mean_squared_error",)
 RETRIEVAL_METRICS = ("retrieval_cross_entropy",)
+SIMILARITY_METRICS = ("similarity_ranking_loss", "pearson")
 
 DIRECTIONS = {
     "accuracy": "max",
@@ -30,6 +33,8 @@ DIRECTIONS = {
     "perplexity": "min",
     "mean_squared_error": "min",
     "retrieval_cross_entropy": "min",
+    "similarity_ranking_loss": "min",
+    "pearson": "max",
     **{f"hits_at_{k}": "max" for k in RANKING_KS},
     "mrr": "max",
     "mean_rank": "min",
@@ -41,7 +46,8 @@ CHANNELS = ("train", "validation", "test")
 # `early_stopping_metric` values: "auto" is SageMaker's rule on the validation loss.
 EARLY_STOPPING_METRICS = ("auto",) + tuple(
     f"validation:{name}" for name in ("cross_entropy", "accuracy", "mean_squared_error",
-                                      "retrieval_cross_entropy") + RANKING_METRICS)
+                                      "retrieval_cross_entropy", *SIMILARITY_METRICS)
+    + RANKING_METRICS)
 
 
 def split(name):

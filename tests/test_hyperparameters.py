@@ -170,7 +170,7 @@ def test_pooling_is_an_extension_inherited_by_enc1_and_left_out_at_mean():
 
 def test_pooling_must_be_known_and_only_for_pooled_embedding():
     with pytest.raises(HyperparameterError, match="'enc0_pooling'.*first_plus_sqrtn"):
-        Hyperparameters.from_dict({**POOLED, "enc0_pooling": "max"})
+        Hyperparameters.from_dict({**POOLED, "enc0_pooling": "median"})
     with pytest.raises(HyperparameterError,
                        match="enc0_pooling=sum applies only to enc0_network=pooled_embedding, "
                              "but enc0_network=hcnn"):
@@ -195,3 +195,18 @@ def test_string_map_is_sagemakers_and_reads_back_the_same(values):
     mapping = hp.to_string_map()
     assert all(isinstance(v, str) for v in mapping.values())
     assert Hyperparameters.from_dict(json.loads(json.dumps(mapping))) == hp
+
+
+def test_the_accepted_values_are_what_the_layers_and_tasks_take():
+    from keras_o2v import hyperparameters
+    from keras_o2v.layers.comparator import OPERATIONS
+    from keras_o2v.layers.pooled_embedding_encoder import POOLINGS
+    from keras_o2v.layers.similarity import SIMILARITIES
+    from keras_o2v.layers.token_weights import WEIGHTED_POOLINGS
+    from keras_o2v.tasks.pair_scoring_task import MLP_ACTIVATIONS
+
+    assert hyperparameters.POOLINGS == POOLINGS
+    assert hyperparameters.WEIGHTED_POOLINGS == WEIGHTED_POOLINGS
+    assert hyperparameters.COMPARATORS == OPERATIONS
+    assert hyperparameters.SIMILARITIES == SIMILARITIES
+    assert hyperparameters.MLP_ACTIVATIONS == MLP_ACTIVATIONS

@@ -24,6 +24,7 @@ ENCODERS = {
     "pooled_embedding_sqrtn": lambda: layers.PooledEmbeddingEncoder(pooling="sqrtn"),
     "pooled_embedding_first_plus_sqrtn":
         lambda: layers.PooledEmbeddingEncoder(pooling="first_plus_sqrtn"),
+    "pooled_embedding_max": lambda: layers.PooledEmbeddingEncoder(pooling="max"),
     "hcnn": lambda: layers.HCNNEncoder(output_dim=10, num_layers=4, filter_width=3),
     "hcnn_even_width": lambda: layers.HCNNEncoder(output_dim=9, num_layers=2, filter_width=2),
     "bilstm": lambda: layers.BiLSTMEncoder(output_dim=9, num_layers=2),
@@ -88,8 +89,8 @@ def test_pooled_embedding_of_an_all_padding_row_is_zero():
 
 
 def test_pooled_embedding_rejects_an_unknown_pooling():
-    with pytest.raises(ValueError, match="pooling must be one of .*'max'"):
-        layers.PooledEmbeddingEncoder(pooling="max")
+    with pytest.raises(ValueError, match="pooling must be one of .*'median'"):
+        layers.PooledEmbeddingEncoder(pooling="median")
 
 
 def test_hcnn_output_width_levels_and_relu_features():
@@ -126,3 +127,18 @@ def test_token_embedding_masks_and_zeros_padding():
     assert keras.ops.convert_to_numpy(table.compute_mask(ids)).tolist() == [[True, True, False, False]]
     clone = layers.TokenEmbedding.from_config(table.get_config())
     assert clone.mask_zero and clone.input_dim == 10
+
+
+def test_max_pooling_equals_the_numpy_reference_on_both_input_forms():
+    x, mask, _, _ = embedded_with_padding()
+    expected = np.stack([x[i][mask[i]].max(axis=0) for i in range(len(x))])
+    encoder = layers.PooledEmbeddingEncoder(pooling="max")
+    np.testing.assert_allclose(encoder(x, mask=mask), expected, rtol=1e-6)
+    # (rows, positions), as a token table hands them to pooled encoders
+    ids = np.where(mask, np.arange(1, x.shape[1] + 1)[None, :] + 10 * np.arange(3)[:, None], 0)
+    table = layers.TokenEmbedding(40, x.shape[2])
+    table.build()
+    rows, positions = table([ids], as_rows=True)[0]
+    dense = keras.ops.convert_to_numpy(table(ids))
+    reference = np.stack([dense[i][mask[i]].max(axis=0) for i in range(len(ids))])
+    np.testing.assert_allclose(encoder((rows, positions), mask=mask), reference, rtol=1e-6)

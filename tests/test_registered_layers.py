@@ -19,8 +19,10 @@ PAIR = [RNG.normal(size=(3, 6)).astype("float32"), RNG.normal(size=(3, 6)).astyp
 
 
 def _weighted_pooling():
-    layer = layers.PooledEmbeddingEncoder(pooling="sif", vocab_size=8)
+    layer = layers.PooledEmbeddingEncoder(pooling="sif", vocab_size=8, common_components=1)
+    layer.build((None, None, 6))
     layer.set_token_weights(np.linspace(0.0, 1.0, 8))
+    layer.set_common_components(np.eye(6)[None, 2])
     return layer
 
 
@@ -56,6 +58,7 @@ EXAMPLES = {
     "CandidateFrequencies": (_frequencies, lambda layer: layer.log_frequency(np.array([1, 5, 7]))),
     "PairScoringTask": (lambda: tasks.PairScoringTask(mlp_layers=1, mlp_dim=4, num_classes=3),
                         lambda layer: layer(PAIR)),
+    "SimilarityTask": (lambda: tasks.SimilarityTask(temperature=0.1), lambda layer: layer(PAIR)),
     "RetrievalTask": (lambda: tasks.RetrievalTask("dot", num_buckets=8), lambda layer: layer(PAIR)),
     "Object2VecBackbone": (_backbone, lambda layer: layer({"in0": IDS, "in1": IDS})),
     "Object2Vec": (lambda: keras_o2v.Object2Vec(keras_o2v.Hyperparameters(

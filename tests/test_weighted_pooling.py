@@ -24,7 +24,8 @@ IN1 = [[4, 4], [5, 6, 7], [10], [3, 2, 11]]
 def hyperparameters(pooling, **overrides):
     values = dict(enc0_max_seq_len=4, enc0_vocab_size=VOCAB, enc0_network="pooled_embedding",
                   enc0_token_embedding_dim=6, enc0_pooling=pooling,
-                  training_objective="retrieval", mini_batch_size=4, learning_rate=0.05)
+                  training_objective="retrieval", mini_batch_size=4, learning_rate=0.05,
+                  enc0_common_components=0)  # the weighting alone; see test_sif_removes...
     values.update(overrides)
     return Hyperparameters(**values)
 
@@ -92,6 +93,24 @@ def test_pooling_equals_the_numpy_reference_and_ignores_padding(tmp_path, poolin
     padded = np.pad(pad_sequences(queries)[:, :4], ((0, 0), (0, 5)))  # extra padding
     np.testing.assert_allclose(model.encode(0, padded), expected, atol=1e-6)
     np.testing.assert_allclose(model.embed(in0=queries[1:2]), expected[1:2], atol=1e-6)
+
+
+def test_sif_removes_the_first_principal_direction_of_the_train_objects(tmp_path):
+    """SIF's second step, against NumPy: the direction comes from the train channel's objects."""
+    keras.utils.set_random_seed(2)
+    model = Object2Vec(hyperparameters("sif", enc0_common_components="auto",
+                                       tied_token_embedding_weight=True))
+    assert model.hyperparameters.encoder(1).common_components == 1  # auto: 1 for sif
+    model.adapt(train_channel(tmp_path))
+    table = keras.ops.convert_to_numpy(model.token_embeddings[0].embeddings)
+    for side, objects in ((0, IN0), (1, IN1)):
+        weights = keras.ops.convert_to_numpy(model.encoders[side].token_weights)
+        pooled = reference_embeddings(table, weights, [doc[:4] for doc in objects], "sif")
+        direction = np.linalg.svd(pooled, full_matrices=False)[2][0]  # uncentred, as SIF's code
+        fitted = keras.ops.convert_to_numpy(model.encoders[side].components)[0]
+        np.testing.assert_allclose(abs(fitted @ direction), 1.0, atol=1e-5)
+        expected = pooled - np.outer(pooled @ direction, direction)
+        np.testing.assert_allclose(model.embed(**{f"in{side}": objects}), expected, atol=1e-5)
 
 
 def test_one_token_objects_are_scaled_by_their_sif_weight():

@@ -70,7 +70,7 @@ def channel_statistics(data, hyperparameters, num_buckets=None, token_sides=(),
     counts = None if num_buckets is None else np.zeros(int(num_buckets), np.float64)
     tokens = {side: TokenStatistics.empty(hp.encoder(side).vocab_size) for side in token_sides}
     records = positives = 0
-    for labels, sides, in1_keys in _chunks(data, hp, require_label):
+    for labels, sides, in1_keys in channel_chunks(data, hp, require_label):
         records += len(in1_keys)
         if labels is not None:
             positives += int(np.count_nonzero(labels > 0))
@@ -81,8 +81,11 @@ def channel_statistics(data, hyperparameters, num_buckets=None, token_sides=(),
     return ChannelStatistics(records, positives, records - positives, counts, tokens)
 
 
-def _chunks(data, hp, require_label):
-    """Yields `(labels, ((in0 values, lengths), (in1 values, lengths)), in1 keys)` per chunk."""
+def channel_chunks(data, hp, require_label=True):
+    """Yields `(labels, ((in0 values, lengths), (in1 values, lengths)), in1 keys)` per chunk.
+
+    Args: as `channel_statistics`; sides are truncated to `encN_max_seq_len`.
+    """
     if isinstance(data, (str, bytes, list, ChannelPart)) or hasattr(data, "__fspath__"):
         for chunk in iter_chunks(data, hp, require_label=require_label):
             labels = None if chunk.labels is None else np.asarray(chunk.labels).reshape(-1)

@@ -5,14 +5,15 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_o2v.layers.masked_pooling import masked_mean, masked_sqrtn, masked_sum
+from keras_o2v.layers.masked_pooling import masked_max, masked_mean, masked_sqrtn, masked_sum
 from keras_o2v.layers.sequence_encoder import SequenceEncoder
 from keras_o2v.layers.token_weights import SIF_SMOOTHING, WEIGHTED_POOLINGS, pooling_weights
 from keras_o2v.layers.unique_rows import sum_rows, take_rows
 
 # "mean" is SageMaker's; "sum" and "sqrtn" those of `tf.nn.embedding_lookup_sparse`;
-# "first_plus_sqrtn" is SVD++'s user vector; "idf" and "sif" weigh tokens by frequency.
-POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn", *WEIGHTED_POOLINGS)
+# "first_plus_sqrtn" is SVD++'s user vector; "max" the largest value of each dimension;
+# "idf" and "sif" weigh tokens by frequency.
+POOLINGS = ("mean", "sum", "sqrtn", "first_plus_sqrtn", "max", *WEIGHTED_POOLINGS)
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
@@ -34,8 +35,16 @@ class PooledEmbeddingEncoder(SequenceEncoder):
       long the context is, where a mean would shrink it to `1/n`;
     - `"idf"`: `sum(w_t e_t) / sum(w_t)`, the mean weighted by each token's
       smoothed inverse document frequency `w_t`;
+    - `"max"`: the largest value of each dimension over the valid positions;
     - `"sif"`: `sum(w_t e_t) / n` with `w_t = a / (a + p(t))` (Arora et al.'s
       smooth inverse frequency; `a` = `sif_smoothing`).
+
+    With `common_components=k` the projection of the pooled vector on `k` unit
+    vectors (the `components` weight, `[k, dim]`) is removed: SIF's second step,
+    which takes out the direction every sentence shares (mostly frequent words and
+    syntax). `set_common_components` sets them (`Object2Vec.adapt` fits the first
+    `k` principal directions, uncentred as in SIF's code, on the train channel's
+    objects); until then they are zero and remove nothing.
 
     The weighted poolings need the token ids (`ids=`, `[batch, length]`) and hold
     the weights as a non-trainable weight `token_weights` `[vocab_size]`, so that
@@ -55,6 +64,7 @@ class PooledEmbeddingEncoder(SequenceEncoder):
         pooling: one of `POOLINGS`.
         vocab_size: the number of token ids (needed by `idf` and `sif`).
         sif_smoothing: `a` of `sif`.
+        common_components: principal directions removed from the output (0: none).
         **kwargs: forwarded to `keras.layers.Layer`.
 
     Example:
@@ -68,7 +78,8 @@ class PooledEmbeddingEncoder(SequenceEncoder):
     [[0.167, 0.333, 0.5]]
     """
 
-    def __init__(self, pooling="mean", vocab_size=None, sif_smoothing=SIF_SMOOTHING, **kwargs):
+    def __init__(self, pooling="mean", vocab_size=None, sif_smoothing=SIF_SMOOTHING,
+                 common_components=0, **kwargs):
         super().__init__(**kwargs)
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
@@ -77,6 +88,7 @@ class PooledEmbeddingEncoder(SequenceEncoder):
         self.pooling = pooling
         self.vocab_size = None if vocab_size is None else int(vocab_size)
         self.sif_smoothing = float(sif_smoothing)
+        self.common_components = int(common_components)
 
     @property
     def weighted(self):
@@ -86,13 +98,31 @@ class PooledEmbeddingEncoder(SequenceEncoder):
     def build(self, input_shape=None):
         if self.built:
             return
-        if self.weighted:
+        self._build_token_weights()
+        if self.common_components:
+            if input_shape is None:
+                raise ValueError("common_components needs the input shape to build")
+            shape = input_shape[0] if isinstance(input_shape[0], (list, tuple)) else input_shape
+            self.components = self.add_weight(
+                shape=(self.common_components, shape[-1]), initializer="zeros",
+                trainable=False, name="components")
+        self.built = True
+
+    def _build_token_weights(self):
+        if self.weighted and not hasattr(self, "token_weights"):
             self.token_weights = self.add_weight(
                 shape=(self.vocab_size,), initializer="ones", trainable=False,
                 name="token_weights")
             self.documents = self.add_weight(shape=(), initializer="zeros", trainable=False,
                                              name="documents")
-        self.built = True
+
+    def set_common_components(self, vectors):
+        """Sets the directions removed from the output (float `[common_components, dim]`)."""
+        vectors = np.asarray(vectors, np.float32)
+        if vectors.shape != tuple(self.components.shape) or not np.isfinite(vectors).all():
+            raise ValueError(f"common components must be finite, of shape "
+                             f"{tuple(self.components.shape)}, got {vectors.shape}")
+        self.components.assign(vectors)
 
     # === Weights ===
     def set_token_statistics(self, statistics):
@@ -106,7 +136,7 @@ class PooledEmbeddingEncoder(SequenceEncoder):
         """Sets the weights directly (float `[vocab_size]`), e.g. from another corpus."""
         if not self.weighted:
             raise ValueError(f"pooling={self.pooling!r} has no token weights")
-        self.build()
+        self._build_token_weights()
         weights = np.asarray(weights, np.float32)
         if weights.shape != (self.vocab_size,) or not np.isfinite(weights).all() or \
                 (weights < 0).any():
@@ -122,6 +152,13 @@ class PooledEmbeddingEncoder(SequenceEncoder):
 
     # === Pooling ===
     def call(self, inputs, mask=None, ids=None):
+        pooled = self._pool(inputs, mask, ids)
+        if not self.common_components:
+            return pooled
+        components = ops.cast(self.components, pooled.dtype)
+        return pooled - ops.matmul(ops.matmul(pooled, ops.transpose(components)), components)
+
+    def _pool(self, inputs, mask, ids):
         if self.weighted:
             if ids is None:
                 raise ValueError(f"pooling={self.pooling!r} needs the token ids (ids=)")
@@ -135,6 +172,8 @@ class PooledEmbeddingEncoder(SequenceEncoder):
         if self.pooling == "first_plus_sqrtn":
             return (take_rows(rows, positions[:, 0])
                     + _pool_rows(rows, positions[:, 1:], mask[:, 1:], "sqrtn"))
+        if self.pooling == "max":
+            return masked_max(take_rows(rows, positions), mask)
         return _pool_rows(rows, positions, mask, self.pooling)
 
     def encode(self, inputs, mask):
@@ -171,6 +210,8 @@ class PooledEmbeddingEncoder(SequenceEncoder):
         config = {**super().get_config(), "pooling": self.pooling}
         if self.weighted:
             config.update(vocab_size=self.vocab_size, sif_smoothing=self.sif_smoothing)
+        if self.common_components:
+            config["common_components"] = self.common_components
         return config
 
 
@@ -182,4 +223,4 @@ def _pool_rows(rows, positions, mask, pooling):
     return total / (count if pooling == "mean" else ops.sqrt(count))
 
 
-_POOL = {"mean": masked_mean, "sum": masked_sum, "sqrtn": masked_sqrtn}
+_POOL = {"mean": masked_mean, "sum": masked_sum, "sqrtn": masked_sqrtn, "max": masked_max}

@@ -22,7 +22,8 @@ def make_encoder(settings, enc_dim, use_cudnn="auto", name=None):
     if settings.network == "pooled_embedding":
         weighted = settings.pooling in WEIGHTED_POOLINGS
         return PooledEmbeddingEncoder(pooling=settings.pooling, name=name,
-                                      vocab_size=settings.vocab_size if weighted else None)
+                                      vocab_size=settings.vocab_size if weighted else None,
+                                      common_components=settings.common_components)
     if settings.network == "hcnn":
         return HCNNEncoder(enc_dim, num_layers=settings.layers,
                            filter_width=settings.cnn_filter_width, name=name)
@@ -82,7 +83,8 @@ class Object2VecBackbone(keras.Model):
     def from_hyperparameters(cls, hyperparameters, use_cudnn="auto", **kwargs):
         """The backbone a `keras_o2v.Hyperparameters` describes.
 
-        One shared table with `tied_token_embedding_weight`; tables with a `frozen_rows`
+        One shared table with `tied_token_embedding_weight` (and `shared_encoder`, which
+        also gives both sides enc0's encoder layer); tables with a `frozen_rows`
         mask where a pretrained file is frozen; tables read row by row when the
         optimizer updates rows only (`keras_o2v.optimizers.updates_rows_only`).
         """
@@ -90,7 +92,7 @@ class Object2VecBackbone(keras.Model):
         settings = (hp.encoder(0), hp.encoder(1))
         freeze = [bool(s.pretrained_embedding_file and s.freeze_pretrained_embedding)
                   for s in settings]
-        tied = hp.tied_token_embedding_weight
+        tied = hp.one_token_table
         optimizer = hp.optimizer_arguments()
         sparse_updates = updates_rows_only(optimizer["name"], optimizer["storage_type"])
         table0 = TokenEmbedding(settings[0].vocab_size, settings[0].token_embedding_dim,
@@ -101,6 +103,8 @@ class Object2VecBackbone(keras.Model):
             settings[1].vocab_size, settings[1].token_embedding_dim, freeze_rows=freeze[1],
             sparse_updates=sparse_updates, name="token_embedding1")
         encoders = [make_encoder(s, hp.enc_dim, use_cudnn, name=f"enc{s.side}") for s in settings]
+        if hp.shared_encoder:
+            encoders[1] = encoders[0]
         return cls((table0, table1), encoders, [s.max_seq_len for s in settings],
                    dropout=hp.dropout, **kwargs)
 

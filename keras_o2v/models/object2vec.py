@@ -15,6 +15,12 @@ from keras_o2v.optimizers.factory import make_optimizer
 from keras_o2v.optimizers.learning_rate_decay import LearningRateDecay
 from keras_o2v.tasks.from_hyperparameters import task_from_hyperparameters
 
+# `get_config`'s "config_version": 2 since keras_o2v 0.3. A config without one was
+# written by 0.2, whose networks are these hyperparameters' values (defaults since
+# changed or extensions added since), so that its weights fit.
+CONFIG_VERSION = 2
+VERSION_1_HYPERPARAMETERS = {"enc0_common_components": 0, "enc1_common_components": 0}
+
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
 class Object2Vec(keras.Model):
@@ -110,12 +116,16 @@ class Object2Vec(keras.Model):
             "trainable": self.trainable,
             "hyperparameters": self.hyperparameters.to_dict(),
             "use_cudnn": self.use_cudnn,
+            "config_version": CONFIG_VERSION,
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        return cls(Hyperparameters.from_dict(config.pop("hyperparameters")), **config)
+        values = config.pop("hyperparameters")
+        if config.pop("config_version", 1) < 2:
+            values = {**VERSION_1_HYPERPARAMETERS, **values}
+        return cls(Hyperparameters.from_dict(values), **config)
 
     # === Parts ===
     @property
@@ -297,8 +307,39 @@ class Object2Vec(keras.Model):
                 raise O2VError(f"enc{side}_pooling={hp.encoder(side).pooling} needs objects to "
                                "count tokens in, and the data holds none.")
             encoder.set_token_statistics(stats.tokens[side])
+        self._fit_common_components(data if pooling_corpus is None else pooling_corpus,
+                                    require_label=pooling_corpus is None)
         self.task.adapt(stats, negative_sampling_rate=hp.negative_sampling_rate)
         return stats
+
+    def _fit_common_components(self, data, require_label, batch_size=1024):
+        """Sets each pooled encoder's `common_components`: the first principal directions
+        (uncentred, as in SIF's code) of its side's pooled embeddings over `data`'s objects."""
+        from keras_o2v.data.channel_statistics import channel_chunks
+        from keras_o2v.data.ragged_rows import pad_rows
+
+        fitted = {}  # id(encoder) -> (encoder, its sides, the Gram matrix of its embeddings)
+        for side, encoder in enumerate(self.encoders):
+            if getattr(encoder, "common_components", 0):
+                fitted.setdefault(id(encoder), [encoder, [], 0.0])[1].append(side)
+        if not fitted:
+            return
+        for encoder, _, _ in fitted.values():  # embeddings without any removal
+            encoder.set_common_components(np.zeros(tuple(encoder.components.shape), np.float32))
+        for _, sides, _ in channel_chunks(data, self.hyperparameters, require_label):
+            for entry in fitted.values():
+                for side in entry[1]:
+                    ids = pad_rows(*sides[side])
+                    for start in range(0, len(ids), batch_size):
+                        batch = tf.constant(ids[start:start + batch_size])
+                        pooled = np.asarray(self.encode(side, batch), np.float64)
+                        entry[2] = entry[2] + pooled.T @ pooled
+        for encoder, sides, gram in fitted.values():
+            if np.isscalar(gram):
+                raise O2VError(f"enc{sides[0]}_common_components needs objects to fit the "
+                               "directions on, and the data holds none.")
+            _, vectors = np.linalg.eigh(gram)  # eigenvalues ascending
+            encoder.set_common_components(vectors[:, ::-1][:, :encoder.common_components].T)
 
     # === Scores ===
     def score_embeddings(self, query_embeddings, candidate_embeddings, positive_class=None,

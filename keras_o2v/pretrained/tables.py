@@ -69,7 +69,7 @@ def initialise_token_tables(model, auxiliary_dir, verbose=True):
         if verbose:
             tokens = sum(1 for token_id in vocab.values() if token_id != 0)
             share = vectors.num_found / tokens if tokens else 0.0
-            shared = " (shared table)" if hp.tied_token_embedding_weight else ""
+            shared = " (shared table)" if hp.one_token_table else ""
             state = "frozen" if table.freeze_rows else "trainable"
             print(f"enc{side}: {vectors.num_found:,} of {tokens:,} vocabulary tokens have a "
                   f"pretrained vector in {settings.pretrained_embedding_file} ({share:.1%}); "

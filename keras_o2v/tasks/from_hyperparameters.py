@@ -3,10 +3,12 @@
 from keras_o2v.tasks.candidate_frequencies import num_buckets
 from keras_o2v.tasks.pair_scoring_task import PairScoringTask
 from keras_o2v.tasks.retrieval_task import RetrievalTask
+from keras_o2v.tasks.similarity_task import SimilarityTask
 
 
 def task_from_hyperparameters(hyperparameters):
-    """`PairScoringTask` (`training_objective=pair`) or `RetrievalTask` (`retrieval`).
+    """`PairScoringTask` (`training_objective=pair`), `RetrievalTask` (`retrieval`) or
+    `SimilarityTask` (`similarity`).
 
     Args:
         hyperparameters: a `keras_o2v.Hyperparameters`.
@@ -17,6 +19,8 @@ def task_from_hyperparameters(hyperparameters):
     'PairScoringTask'
     """
     hp = hyperparameters
+    if hp.training_objective == "similarity":
+        return SimilarityTask(temperature=hp.similarity_temperature, name="similarity_task")
     if hp.is_retrieval:
         in1 = hp.encoder(1)
         return RetrievalTask(

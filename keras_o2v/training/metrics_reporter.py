@@ -9,7 +9,8 @@ import tensorflow as tf
 
 KERAS_TO_SAGEMAKER = {"accuracy": "accuracy", "cross_entropy": "cross_entropy",
                       "mean_squared_error": "mean_squared_error",
-                      "retrieval_cross_entropy": "retrieval_cross_entropy"}
+                      "retrieval_cross_entropy": "retrieval_cross_entropy",
+                      "similarity_ranking_loss": "similarity_ranking_loss", "pearson": "pearson"}
 
 
 def sagemaker_metrics(logs, channel, prefix=""):
