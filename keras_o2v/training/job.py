@@ -12,6 +12,7 @@ import tensorflow as tf
 from keras_o2v.data import channel_files, make_dataset, validate_files
 from keras_o2v.data.holdout import HoldOut
 from keras_o2v.errors import DataError, O2VError
+from keras_o2v.evaluation.job_metrics import channel_metrics, job_ranking_tasks
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.keras_compat import (
     quiet_unknown_length,
@@ -25,7 +26,6 @@ from keras_o2v.training.adaptation import adapt_to_train_channel
 from keras_o2v.training.metrics_reporter import MetricsReporter, sagemaker_metrics
 from keras_o2v.training.model_dir import ModelDir
 from keras_o2v.training.progress import ProgressLines, epoch_label
-from keras_o2v.training.ranking_evaluation import job_ranking_tasks, ranking_metrics
 from keras_o2v.training.strategy import choose_strategy, device_names, is_chief, multi_worker_config
 
 
@@ -74,7 +74,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     keras_o2v extensions: with ranking metrics on (`ranking_metrics`, on by
     default in retrieval mode), the validation and test channels also report
     `hits_at_1|10|100`, `mrr`, `mean_rank` (and `auc` for labels 0/1), see
-    `keras_o2v.training.ranking_evaluation`; `early_stopping_metric` picks the
+    `keras_o2v.evaluation.channel_ranking`; `early_stopping_metric` picks the
     validation metric of the early-stopping rule and of the kept epoch.
 
     Args:
@@ -189,7 +189,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
             logs = best.evaluate(_distributable(make_dataset(channels["test"], hp, training=False)),
                                  verbose=0, return_dict=True)
         test_metrics = sagemaker_metrics(logs, "test")
-        test_metrics.update(ranking_metrics(ranking, "test", best))
+        test_metrics.update(channel_metrics(ranking, "test", best))
         reporter.report(test_metrics, epoch=best_epoch)
     directory.write_json(directory.metrics, {
         "epochs": history, "best_epoch": best_epoch, "stopped_early": stopped,
@@ -223,7 +223,7 @@ class _EpochEnd(keras.callbacks.Callback):
             if "val_loss" not in logs:
                 raise DataError([("<validation>", 0, "the validation channel gave no records")])
             metrics.update(sagemaker_metrics(logs, "validation", prefix="val_"))
-            metrics.update(ranking_metrics(self.ranking, "validation", self.model))
+            metrics.update(channel_metrics(self.ranking, "validation", self.model))
             self.stopped_early = self.early_stopping.update(
                 validation_metric.early_stopping_value(self.hp, logs, metrics))
             if self.stopped_early:
