@@ -239,14 +239,12 @@ class _EpochEnd(keras.callbacks.Callback):
         best = _best_epoch(self.early_stopping, self.history, self.has_validation)
         self.directory.prune_checkpoints(keep_epochs=[best])
         if self.stopped_early:
-            patience, tolerance = self.hp.early_stopping_patience, self.hp.early_stopping_tolerance
             metric = validation_metric.describe(self.hp)
-            lowest, below = ("lowest", "below") if self.early_stopping.direction == "min" else \
-                ("highest", "above")
-            print(f"Stopping early after {epoch_label(epoch, self.hp.epochs)}: for "
-                  f"{patience + 1} epochs in a row the {metric} was not "
-                  f"early_stopping_tolerance={tolerance} {below} the {lowest} of the "
-                  f"early_stopping_patience={patience} epochs before it (SageMaker's rule). "
+            lowest = "lowest" if self.early_stopping.direction == "min" else "highest"
+            rule = "SageMaker's rule" + (", the tolerance a share of the gap"
+                                         if self.early_stopping.is_relative else "")
+            print(f"Stopping early after {epoch_label(epoch, self.hp.epochs)}: "
+                  f"{self.early_stopping.describe_stop(metric)} ({rule}). "
                   + (f"This epoch has the {lowest} {metric}, but by less than the tolerance."
                      if best == epoch else
                      f"The {lowest} {metric} is {epoch_label(best, self.hp.epochs)}'s."),
