@@ -16,7 +16,7 @@ from keras_o2v.evaluation import (
     vector_ranks,
 )
 from keras_o2v.neighbors import NearestNeighbors
-from tests.helpers import write_jsonl
+from tests.harness import write_jsonl
 
 
 def realistic_rank(scores, true_column, left_out=()):
