@@ -8,8 +8,8 @@ import pytest
 from keras_o2v import Hyperparameters, cli
 from keras_o2v.evaluation import (
     build_ranking_tasks,
-    job_ranking_tasks,
     channel_metrics,
+    job_ranking_tasks,
     resolve_exclude_self,
     summarize_ranks,
     vector_ranking_metrics,
