@@ -17,7 +17,11 @@ relation, head given tail and relation), each test triple ranked against every e
 the other true triples of train, validation and test left out (filtered), realistic
 ranks for ties; MRR, hits@1, hits@10. keras_o2v's figures come from
 `keras_o2v.evaluate_retrieval` on the two-direction test channel (known: train and
-validation; candidates: every entity), which averages over the same 2 x test ranks.
+validation; candidates: every entity), which averages over the same 2 x test ranks, with
+the ranking of the training job's `validation:mrr` (`keras_o2v.evaluation`): a query's
+own object is left out of its candidates as there (`ranking_exclude_self`, `auto`: with
+the tied table of the `tied` settings), which never removes an entity here, as a
+(head, relation) query is no entity, so the protocol stays pykeen's.
 
 Rows, one table per graph, all in one run of this script:
 - pykeen TransE, ComplEx and RotatE (`peers/pykeen_link_prediction.py`, own virtualenv):

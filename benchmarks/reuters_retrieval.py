@@ -8,7 +8,7 @@ all test documents are the candidates. Exactly the pairs `keras_o2v.cut_pairs(..
 mode="rest", per_document=1)` cuts from the test documents; a document with fewer
 than 2 tokens gives no query and no candidate. Metrics: hits@1, hits@10, MRR and
 mean rank of the relevant document among all candidates (realistic ranks for ties,
-`keras_o2v.training.ranking_metrics`, the same code for every row).
+`keras_o2v.evaluation`, the same code for every row).
 
 Split: the train documents of the loader (R8: 5,485, R52: 6,532) minus 25% (seed 0)
 held out as validation documents, cut into queries and candidates like the test
@@ -65,7 +65,7 @@ import numpy as np  # noqa: E402
 
 import keras_o2v  # noqa: E402
 from keras_o2v import datasets, preprocessing  # noqa: E402
-from keras_o2v.training.ranking_metrics import (  # noqa: E402
+from keras_o2v.evaluation import (  # noqa: E402
     count_above_and_tied,
     realistic_ranks,
     summarize_ranks,
@@ -221,8 +221,9 @@ def _read_jsonl(path):
 def ranking(scores):
     """hits@1, hits@10, MRR, mean rank of the diagonal of a [queries, candidates] matrix."""
     scores = np.asarray(scores, np.float32)
-    greater, equal = count_above_and_tied(scores, np.diag(scores))
-    metrics = summarize_ranks(realistic_ranks(greater, equal - 1), ks=(1, 10))
+    greater, equal = count_above_and_tied(scores, np.diag(scores),
+                                          removed=np.eye(len(scores), dtype=bool))
+    metrics = summarize_ranks(realistic_ranks(greater, equal), ks=(1, 10))
     return {name: round(float(value), 4) for name, value in metrics.items()}
 
 

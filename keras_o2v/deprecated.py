@@ -12,8 +12,14 @@ Moved modules (old -> new):
   `keras_o2v.tasks.candidate_frequencies`)
 - `keras_o2v.inference.<module>` -> `keras_o2v.inference.protocol.<module>` (wire formats) or
   `keras_o2v.inference.runtime.<module>` (runners)
+- `keras_o2v.training.ranking_metrics` and `keras_o2v.training.ranking_evaluation` ->
+  `keras_o2v.evaluation` (the job helper `ranking_metrics` is now `channel_metrics`)
 
 Moved names:
+- `keras_o2v.retrieval_metrics`, `keras_o2v.neighbors.retrieval_metrics` / `retrieval_ranks` /
+  `metrics_from_ranks` -> `keras_o2v.evaluation.vector_ranking_metrics` / `vector_ranks` /
+  `summarize_ranks` (keys `hits_at_k`; the old functions keep their `hits@k` keys and warn
+  when called, see `keras_o2v.neighbors.retrieval`)
 - `keras_o2v.models.pad_sequences` -> `keras_o2v.data.pad_sequences` (also `keras_o2v.pad_sequences`)
 - `keras_o2v.datasets.tokenize` / `build_vocabulary` / `encode` -> `keras_o2v.preprocessing`:
   `Tokenizer(ALPHANUMERIC_WORDS)`, `vocabulary_from_counts`, `tokens_to_ids`
@@ -47,6 +53,9 @@ MOVED_MODULES = {
                     "tfserving_json")},
     **{f"keras_o2v.inference.{name}": (f"keras_o2v.inference.runtime.{name}", {})
        for name in ("batch_transform", "embed_file", "saved_model_runner")},
+    "keras_o2v.training.ranking_metrics": ("keras_o2v.evaluation", {}),
+    "keras_o2v.training.ranking_evaluation": ("keras_o2v.evaluation",
+                                              {"ranking_metrics": "channel_metrics"}),
 }
 
 

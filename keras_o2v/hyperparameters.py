@@ -39,7 +39,9 @@ embeddings and trains by softmax over candidates, configured by the `retrieval_*
 values, which are errors under `training_objective=pair` (SageMaker's pair
 classifier or regressor, the default). `early_stopping_metric` picks the
 validation metric of SageMaker's early-stopping rule and of the kept epoch;
-`ranking_metrics`, `ranking_max_candidates` and `ranking_filtered` control the
+`ranking_metrics`, `ranking_max_candidates`, `ranking_filtered` and `ranking_exclude_self`
+(leave a query's own object out of its candidates; `auto`: when in0 and in1 share one id
+space, see `keras_o2v.evaluation.own_object`) control the
 ranking metrics of the validation and test channels; `calibration_base_rate` corrects the pair
 classifier's probabilities for its training prior.
 
@@ -91,7 +93,8 @@ SIMILARITY_ONLY = ("similarity_temperature",)
 EXTENSIONS = ("learning_rate_decay", "enc0_pooling", "enc1_pooling", "enc0_common_components",
               "enc1_common_components", "shared_encoder", "training_objective",
               *RETRIEVAL_ONLY, *SIMILARITY_ONLY, "early_stopping_metric", "ranking_metrics",
-              "ranking_max_candidates", "ranking_filtered", "calibration_base_rate",
+              "ranking_max_candidates", "ranking_filtered", "ranking_exclude_self",
+              "calibration_base_rate",
               "validation_fraction", "validation_seed")
 
 # Per-encoder fields: suffix -> (default, kind, allowed). kind is used by the parser.
@@ -130,6 +133,7 @@ _GLOBAL_FIELDS = {
     "num_classes": ("int", (2, 30)),
     "optimizer": ("choice", OPTIMIZERS),
     "output_layer": ("choice", OUTPUT_LAYERS),
+    "ranking_exclude_self": ("bool_or_auto", None),
     "ranking_filtered": ("bool", None),
     "ranking_max_candidates": ("int", (2, 10_000_000)),
     "ranking_metrics": ("bool_or_auto", None),
@@ -260,6 +264,7 @@ class Hyperparameters:
     num_classes: int = 2
     optimizer: str = "adam"
     output_layer: str = "softmax"
+    ranking_exclude_self: Union[str, bool] = "auto"
     ranking_filtered: bool = True
     ranking_max_candidates: int = 10_000
     ranking_metrics: Union[str, bool] = "auto"

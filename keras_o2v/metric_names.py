@@ -8,11 +8,13 @@ keras_o2v adds, under the same naming:
   `training_objective=retrieval` (in place of the pair model's `cross_entropy`);
 - `similarity_ranking_loss` and `pearson`: the CoSENT loss of
   `training_objective=similarity` and the channel's correlation of cosines with labels;
-- the ranking metrics of `keras_o2v.training.ranking_metrics`: `hits_at_1`,
-  `hits_at_10`, `hits_at_100`, `mrr`, `mean_rank` and `auc`.
+- the ranking metrics of `keras_o2v.evaluation`: `hits_at_1`, `hits_at_10`,
+  `hits_at_100`, `mrr`, `mean_rank` and `auc`.
 
 `early_stopping_metric` and `o2v tune --objective` take these names; the direction
-(higher or lower is better) comes from `DIRECTIONS`.
+(higher or lower is better) comes from `DIRECTIONS`, and the best possible value of a
+bounded metric (which makes the early-stopping tolerance a share of the gap left to it,
+`keras_o2v.training.early_stopping`) from `BEST_POSSIBLE`.
 
 Example:
 >>> direction("validation:mean_rank"), direction("test:hits_at_10")
@@ -41,6 +43,15 @@ DIRECTIONS = {
     "auc": "max",
 }
 
+# Metrics with a best possible value; losses (and perplexity) have none.
+BEST_POSSIBLE = {
+    "accuracy": 1.0,
+    **{f"hits_at_{k}": 1.0 for k in RANKING_KS},
+    "mrr": 1.0,
+    "mean_rank": 1.0,
+    "auc": 1.0,
+}
+
 CHANNELS = ("train", "validation", "test")
 
 # `early_stopping_metric` values: "auto" is SageMaker's rule on the validation loss.
@@ -62,6 +73,11 @@ def split(name):
 def direction(name):
     """"max" or "min": whether a higher or a lower value of metric `name` is better."""
     return DIRECTIONS[split(name)[1]]
+
+
+def best_possible(name):
+    """The best value metric `name` (`validation:auc` or `auc`) can take, or None (a loss)."""
+    return BEST_POSSIBLE.get(name.rpartition(":")[2])
 
 
 def is_ranking(name):

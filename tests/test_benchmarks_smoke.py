@@ -133,10 +133,10 @@ def _benchmark_module(name):
 
 
 def test_topk_metrics_against_keras_o2v_ranks():
-    """The peers' NumPy metrics give the ranks of keras_o2v.training.ranking_metrics."""
+    """The peers' NumPy metrics give the ranks of keras_o2v.evaluation."""
     import numpy as np
 
-    from keras_o2v.training.ranking_metrics import count_above_and_tied, realistic_ranks
+    from keras_o2v.evaluation import count_above_and_tied, realistic_ranks
 
     topk = _benchmark_module("peers.topk_metrics")
     rng = np.random.default_rng(0)

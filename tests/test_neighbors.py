@@ -185,8 +185,15 @@ def test_cli_faiss_backend(tmp_path):
 
     np.save(tmp_path / "v.npy", np.random.default_rng(0).normal(size=(200, 4)).astype("f4"))
     out = tmp_path / "o.jsonl"
-    cli.main(["neighbors", "--vectors", str(tmp_path / "v.npy"), "--k", "3", "--backend",
-              "faiss", "--faiss-index", "flat", "--output", str(out)])
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(lines) == 200
-    assert all(line["neighbors"][0]["id"] == line["id"] for line in lines)
+
+    def neighbors(*flags):
+        cli.main(["neighbors", "--vectors", str(tmp_path / "v.npy"), "--backend", "faiss",
+                  "--faiss-index", "flat", "--output", str(out), *flags])
+        return [json.loads(line) for line in out.read_text().splitlines()]
+
+    with_self = neighbors("--k", "4", "--include-self")
+    assert len(with_self) == 200
+    assert all(line["neighbors"][0]["id"] == line["id"] for line in with_self)
+    # By default the base vectors' own rows are left out: the next three instead.
+    assert [[n["id"] for n in line["neighbors"]] for line in neighbors("--k", "3")] == [
+        [n["id"] for n in line["neighbors"][1:]] for line in with_self]

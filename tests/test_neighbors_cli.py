@@ -75,13 +75,13 @@ def test_evaluate_retrieval_truth_field(files, capsys):
     assert cli.main(["evaluate-retrieval", "--queries", query_path, "--base", base_path,
                      "--ks", "1,2", "--output", out]) == 0
     printed = dict(line.split("=") for line in capsys.readouterr().out.splitlines())
-    assert set(printed) == {"hits@1", "hits@2", "mean_rank", "median_rank", "mrr",
-                            "num_queries"}
+    assert set(printed) == {"hits_at_1", "hits_at_2", "mean_rank", "mrr", "num_queries",
+                            "num_candidates"}
     metrics = json.load(open(out))
     unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)  # noqa: E731
     scores = unit(queries) @ unit(base).T
     ranks = 1 + (scores > scores[np.arange(20), truth][:, None]).sum(1)
-    assert metrics["hits@1"] == pytest.approx(np.mean(ranks <= 1))
+    assert metrics["hits_at_1"] == pytest.approx(np.mean(ranks <= 1))
     assert metrics["mean_rank"] == pytest.approx(ranks.mean())
     assert metrics["num_queries"] == 20
     assert float(printed["mrr"]) == pytest.approx(np.mean(1 / ranks), rel=1e-5)
@@ -94,8 +94,8 @@ def test_evaluate_retrieval_paired_npy(tmp_path, capsys):
               "--base", str(tmp_path / "b.npy"), "--paired", "--ks", "1"])
     printed = dict(line.split("=") for line in capsys.readouterr().out.splitlines())
     # Ranks: query 0 -> base 0 first (1); query 1 -> base 1 third (3); query 2 -> base 2 second (2).
-    assert printed == {"hits@1": "0.333333", "mean_rank": "2", "median_rank": "2",
-                       "mrr": "0.611111", "num_queries": "3"}
+    assert printed == {"hits_at_1": "0.333333", "mean_rank": "2", "mrr": "0.611111",
+                       "num_queries": "3", "num_candidates": "3"}
 
 
 def test_evaluate_retrieval_unknown_truth_names_line(files, tmp_path, capsys):

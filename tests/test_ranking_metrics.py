@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from keras_o2v import Hyperparameters
-from keras_o2v.training.ranking_evaluation import build_ranking_tasks
-from keras_o2v.training.ranking_metrics import (
+from keras_o2v.evaluation import (
+    build_ranking_tasks,
     count_above_and_tied,
     pair_auc,
     realistic_ranks,

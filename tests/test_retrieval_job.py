@@ -73,7 +73,7 @@ def test_ranking_metrics_are_reported_and_better_than_chance(job, channels):
 def test_early_stopping_on_a_ranking_metric_keeps_its_best_epoch(tmp_path):
     """Noisy train pairs: the validation loss is lowest early, the ranking best later."""
     from keras_o2v import Hyperparameters
-    from keras_o2v.training.ranking_evaluation import ModelScorer, build_ranking_tasks
+    from keras_o2v.evaluation import ModelScorer, build_ranking_tasks
 
     rng = np.random.default_rng(5)
     noise = [{"label": 1, "in0": [user], "in1": [int(item)]}

@@ -1,4 +1,5 @@
-"""Retrieval ranks and metrics on hand-computable cases and against brute force."""
+"""The deprecated vector retrieval metrics (`keras_o2v.neighbors.retrieval`): old keys, and
+keras_o2v.evaluation's realistic ranks, on hand-computable cases and against brute force."""
 
 import numpy as np
 import pytest
@@ -33,9 +34,9 @@ def test_ranks_by_hand():
     assert retrieval_ranks(queries, base, [0, 2, 1], metric="dot").tolist() == [2, 1, 3]
 
 
-def test_ties_do_not_push_the_true_item_down():
+def test_a_tie_with_the_true_item_counts_one_half():
     base = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])
-    assert retrieval_ranks([[1.0, 0.0]], base, truth=[1]).tolist() == [1]
+    assert retrieval_ranks([[1.0, 0.0]], base, truth=[1]).tolist() == [1.5]
 
 
 @pytest.mark.parametrize("metric", ["cosine", "dot", "euclidean"])
@@ -63,7 +64,8 @@ def test_retrieval_metrics_perfect_and_shuffled():
     assert retrieval_metrics(base, base, truth=[0, 1, 2, 3], ks=(1,)) == {
         "hits@1": 1.0, "mean_rank": 1.0, "median_rank": 1.0, "mrr": 1.0, "num_queries": 4}
     metrics = retrieval_metrics(base, base, truth=[1, 0, 3, 2], ks=(1,))
-    assert metrics["hits@1"] == 0.0 and metrics["mean_rank"] == 2.0
+    # Each true item ties (similarity 0) with two others: realistic rank 1 + 1 + 2 / 2.
+    assert metrics["hits@1"] == 0.0 and metrics["mean_rank"] == 3.0
 
 
 def test_retrieval_ranks_validates_inputs():
@@ -71,3 +73,19 @@ def test_retrieval_ranks_validates_inputs():
         retrieval_ranks(np.eye(2), np.eye(2), truth=[0, 2])
     with pytest.raises(ValueError, match="dimension"):
         retrieval_ranks(np.eye(3), np.eye(2), truth=[0, 1, 1])
+
+
+def test_the_old_names_warn_and_give_the_ranks_of_the_evaluation_home():
+    import keras_o2v
+    from keras_o2v.evaluation import vector_ranks
+
+    base = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])
+    for call in (lambda: retrieval_ranks([[1.0, 0.0]], base, truth=[1]),
+                 lambda: metrics_from_ranks([1.5]),
+                 lambda: retrieval_metrics([[1.0, 0.0]], base, truth=[1]),
+                 lambda: keras_o2v.retrieval_metrics([[1.0, 0.0]], base, truth=[1])):
+        with pytest.warns(DeprecationWarning, match="keras_o2v.evaluation"):
+            call()
+    with pytest.warns(DeprecationWarning):
+        assert retrieval_metrics([[1.0, 0.0]], base, truth=[1])["mean_rank"] == \
+            vector_ranks([[1.0, 0.0]], base, truth=[1])[0] == 1.5

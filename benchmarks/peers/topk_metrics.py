@@ -15,7 +15,9 @@ candidates), and `ranking_metrics` scores it against held-out (user, item) pairs
   recommender would show), averaged over users with a held-out item.
 
 Ranks are "realistic": 1 + (items scoring above) + (items tied) / 2, the expected rank
-under random tie-breaking, as in pykeen and `keras_o2v.training.ranking_metrics`.
+under random tie-breaking, as in pykeen and `keras_o2v.evaluation` (this module stays
+NumPy-only, as the peers' virtualenvs have no keras_o2v; `tests/test_benchmarks_smoke.py`
+checks it against `keras_o2v.evaluation`'s ranks).
 
 Example:
 >>> scores = np.array([[0, 0, 0], [0, 2.0, 1.0]])  # user 1 prefers item 1 to item 2

@@ -1,10 +1,15 @@
 """`o2v evaluate-retrieval`: retrieval metrics of a model on a pairs channel, or of vectors.
 
+Every path reports the metrics of `keras_o2v.evaluation`: realistic ranks for ties (the
+expected rank under random tie-breaking), `hits_at_k` (default k 1, 10, 100), `mrr`,
+`mean_rank`.
+
 With `--model` and `--pairs`: each positive pair's in1 is ranked among the candidate
 in1 objects for its in0 query, by the model (a training `model_dir`, a `.keras` file,
-or a SavedModel export): filtered ranking over `--known` channels, realistic ranks for
-ties, `hits_at_1|10|100`, `mrr`, `mean_rank` and `auc` (see
-`keras_o2v.evaluate_retrieval`).
+or a SavedModel export): filtered ranking over `--known` channels, a query's own object
+left out of its candidates as the model's `ranking_exclude_self` says (`auto`: when in0
+and in1 share one id space; `--exclude-self` / `--include-self` choose), and `auc` on a
+channel labelled 0/1 (see `keras_o2v.evaluate_retrieval`).
 
 With `--queries` and `--base` (vectors files): each query has one true item in the
 base set. Say which, either
@@ -14,29 +19,34 @@ base set. Say which, either
     same number of vectors, e.g. the two halves of each document).
 The rank of the true item among all base items is computed by the chosen
 metric (cosine similarity of L2-normalised embeddings by default, as in
-SageMaker's document-embedding example). Metrics are printed as `name=value`
-lines and optionally written as JSON.
+SageMaker's document-embedding example). When the queries file is the base file,
+each query's own row is left out of its candidates; `--exclude-self` leaves out, for
+other query files, the base item whose id equals the query's id, and `--include-self`
+keeps every base item. Metrics are printed as `name=value` lines and optionally
+written as JSON.
 
 Example:
     $ o2v evaluate-retrieval --model out/ --pairs test.jsonl --known train.jsonl val.jsonl
     hits_at_1=0.21
     ...
     $ o2v evaluate-retrieval --queries left.jsonl --base right.jsonl --paired
-    hits@1=0.41
+    hits_at_1=0.41
     ...
 """
 
 import json
+import os
 
 import numpy as np
 
 from keras_o2v.errors import DataError
-from keras_o2v.neighbors import METRICS, retrieval_ranks
-from keras_o2v.neighbors.retrieval import metrics_from_ranks
+from keras_o2v.evaluation.vector_ranking import vector_ranking_metrics
+from keras_o2v.metric_names import RANKING_KS
+from keras_o2v.neighbors import METRICS
 from keras_o2v.neighbors.vector_files import read_vectors
 
 COMMAND = "evaluate-retrieval"
-HELP = ("Retrieval metrics (hits@k, MRR, mean rank) of a model on a pairs channel, or of "
+HELP = ("Ranking metrics (hits_at_k, MRR, mean rank) of a model on a pairs channel, or of "
         "query vectors against a base set.")
 
 
@@ -63,8 +73,15 @@ def add_arguments(parser):
                        help="query i's true item is base item i")
     parser.add_argument("--metric", choices=METRICS, default="cosine",
                         help="ranking metric (default cosine)")
-    parser.add_argument("--ks", help="comma-separated k for hits@k (default 1,10,100 with "
-                                     "--model, 1,5,10 with vectors)")
+    own = parser.add_mutually_exclusive_group()
+    own.add_argument("--exclude-self", dest="exclude_self", action="store_const", const=True,
+                     help="leave a query's own object out of its candidates (with --model: "
+                          "the in1 object with the query's in0 ids; with vectors: the base "
+                          "item with the query's id)")
+    own.add_argument("--include-self", dest="exclude_self", action="store_const", const=False,
+                     help="keep a query's own object among its candidates")
+    parser.add_argument("--ks", help="comma-separated k for hits_at_k (default "
+                                     + ",".join(map(str, RANKING_KS)) + ")")
     parser.add_argument("--batch-size", type=int, default=1024, help="queries per block")
     parser.add_argument("--output", help="also write the metrics to this JSON file")
 
@@ -76,8 +93,7 @@ def run(args):
     if not by_model and (args.queries is None or args.base is None):
         raise SystemExit("o2v evaluate-retrieval: give --model and --pairs, or --queries and --base")
     try:
-        ks = [int(k) for k in (args.ks or ("1,10,100" if by_model else "1,5,10")).split(",")
-              if k.strip()]
+        ks = [int(k) for k in args.ks.split(",") if k.strip()] if args.ks else list(RANKING_KS)
     except ValueError:
         raise SystemExit(f"o2v evaluate-retrieval: bad --ks {args.ks!r}") from None
     if by_model:
@@ -89,8 +105,9 @@ def run(args):
         truth = _paired_truth(args, queries, base)
     else:
         truth = _field_truth(args, queries, base)
-    ranks = retrieval_ranks(queries.vectors, base.vectors, truth, args.metric, args.batch_size)
-    return _write(args, metrics_from_ranks(ranks, ks))
+    return _write(args, vector_ranking_metrics(
+        queries.vectors, base.vectors, truth, args.metric, ks,
+        exclude=_own_rows(args, queries, base), batch_size=args.batch_size))
 
 
 def _evaluate_model(args, ks):
@@ -99,7 +116,21 @@ def _evaluate_model(args, ks):
     candidates = _read_candidates(args.candidates) if args.candidates else None
     return evaluate_retrieval(args.model, args.pairs, known=args.known, candidates=candidates,
                               max_candidates=args.max_candidates, filtered=not args.no_filter,
-                              ks=ks, batch_size=args.batch_size)
+                              ks=ks, batch_size=args.batch_size, exclude_self=args.exclude_self)
+
+
+def _own_rows(args, queries, base):
+    """The base row of each query's own item, or None (see the module docstring)."""
+    same = os.path.abspath(args.queries) == os.path.abspath(args.base)
+    exclude_self = same if args.exclude_self is None else args.exclude_self
+    if not exclude_self:
+        return None
+    if same:
+        return np.arange(len(base.ids))
+    rows = {}
+    for row, item_id in enumerate(base.ids):
+        rows.setdefault(item_id, row)
+    return np.array([rows.get(item_id, -1) for item_id in queries.ids], np.int64)
 
 
 def _read_candidates(path):

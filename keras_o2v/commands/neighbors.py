@@ -7,12 +7,21 @@ arrays (with optional `<name>.ids.txt` ids); see
 Scores are cosine similarity or dot product (higher is nearer) or Euclidean
 distance (lower is nearer).
 
+A query's own vector is left out of its neighbours when the queries are the base
+vectors (no `--queries`, or the same file): each base vector's own row is skipped,
+so `--k 10` gives ten other items. `--exclude-self` also leaves out, for queries
+from another file, the base item whose id equals the query's id (ids shared by
+both files); `--include-self` keeps every base item.
+
 Example:
     $ o2v neighbors --vectors docs.jsonl --queries queries.jsonl --k 10 \\
         --metric cosine --output neighbors.jsonl
 """
 
+import os
 import sys
+
+import numpy as np
 
 from keras_o2v.neighbors import METRICS, NearestNeighbors
 from keras_o2v.neighbors.nearest_neighbors import BACKENDS, FAISS_INDEXES
@@ -30,8 +39,12 @@ def add_arguments(parser):
     parser.add_argument("--k", type=int, default=10, help="neighbours per query (default 10)")
     parser.add_argument("--metric", choices=METRICS, default="cosine",
                         help="cosine / dot (higher is nearer) or euclidean (lower is nearer)")
-    parser.add_argument("--exclude-self", action="store_true",
-                        help="drop a neighbour whose id equals the query id")
+    own = parser.add_mutually_exclusive_group()
+    own.add_argument("--exclude-self", dest="exclude_self", action="store_const", const=True,
+                     help="leave out the base item whose id equals the query's id (default: "
+                          "only when the queries are the base vectors, each one's own row)")
+    own.add_argument("--include-self", dest="exclude_self", action="store_const", const=False,
+                     help="keep a query's own vector among its neighbours")
     parser.add_argument("--output", required=True,
                         help="output JSON Lines file ('-' for standard output)")
     parser.add_argument("--backend", choices=BACKENDS, default="exact",
@@ -45,17 +58,21 @@ def run(args):
     if args.k < 1:
         raise SystemExit("o2v neighbors: --k must be >= 1")
     base = read_vectors(args.vectors)
-    if args.queries:
-        queries = read_vectors(args.queries, dim=base.vectors.shape[1])
-    else:
-        queries = base
+    same = not args.queries or os.path.abspath(args.queries) == os.path.abspath(args.vectors)
+    queries = base if same else read_vectors(args.queries, dim=base.vectors.shape[1])
     index = NearestNeighbors(base.vectors, ids=base.ids, metric=args.metric,
                              batch_size=args.batch_size, backend=args.backend,
                              faiss_index=args.faiss_index)
-    extra = 1 if args.exclude_self else 0
-    ids, scores = index.search(queries.vectors, args.k + extra)
-    if args.exclude_self:
-        ids, scores = _drop_self(queries.ids, ids, scores, args.k)
+    exclude_self = same if args.exclude_self is None else args.exclude_self
+    if not exclude_self:
+        ids, scores = index.search(queries.vectors, args.k)
+    elif len(index) == 1:
+        ids, scores = [[]] * len(queries.ids), [[]] * len(queries.ids)
+    else:
+        own = np.arange(len(index)) if same else index.rows_of(queries.ids)
+        rows, scores = index.search_rows(queries.vectors, min(args.k, len(index) - 1), own)
+        ids = np.asarray(base.ids, dtype=object)[np.maximum(rows, 0)]
+        ids[rows < 0] = None
     if args.output == "-":
         write_neighbors(sys.stdout, queries.ids, ids, scores)
     else:
@@ -64,11 +81,3 @@ def run(args):
               file=sys.stderr)
     return 0
 
-
-def _drop_self(query_ids, ids, scores, k):
-    kept_ids, kept_scores = [], []
-    for qid, row_ids, row_scores in zip(query_ids, ids, scores):
-        pairs = [(i, s) for i, s in zip(row_ids, row_scores) if i != qid][:k]
-        kept_ids.append([i for i, _ in pairs])
-        kept_scores.append([s for _, s in pairs])
-    return kept_ids, kept_scores

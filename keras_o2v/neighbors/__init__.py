@@ -1,4 +1,9 @@
-"""k-nearest-neighbour search over embeddings and retrieval metrics."""
+"""k-nearest-neighbour search over embeddings, and vector files.
+
+Ranking metrics of vectors are in `keras_o2v.evaluation` (`vector_ranking_metrics`);
+`retrieval_metrics`, `retrieval_ranks` and `metrics_from_ranks` here are deprecated
+(`keras_o2v.neighbors.retrieval`).
+"""
 
 from keras_o2v.neighbors.blocked_search import METRICS, exact_search
 from keras_o2v.neighbors.nearest_neighbors import NearestNeighbors

@@ -66,9 +66,12 @@ class BaseStatistics:
         norms = np.linalg.norm(queries, axis=1, keepdims=True)
         return np.divide(queries, norms, out=np.zeros_like(queries), where=norms > 0)
 
-    def keys(self, queries, start, stop):
-        """Ranking keys `[len(queries), stop - start]` of prepared queries vs base rows."""
-        keys = queries @ self.base[start:stop].T
+    def keys(self, queries, start, stop, out=None):
+        """Ranking keys `[len(queries), stop - start]` of prepared queries vs base rows.
+
+        `out`: optional float array of that shape (and the queries' dtype) to write them to.
+        """
+        keys = np.matmul(queries, self.base[start:stop].T, out=out)
         if self.metric == "cosine":
             keys *= self.row_scale[start:stop]
         elif self.metric == "euclidean":

@@ -91,6 +91,7 @@ class NearestNeighbors:
             if ids.shape != (self.vectors.shape[0],):
                 raise ValueError(f"Got {len(ids)} ids for {self.vectors.shape[0]} vectors.")
         self.ids = ids
+        self._row_of = None
         self.batch_size = batch_size
         self.base_batch_size = base_batch_size
         self.backend = backend
@@ -141,21 +142,39 @@ class NearestNeighbors:
             vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
         return vectors
 
-    def search_rows(self, queries, k):
+    def search_rows(self, queries, k, exclude_rows=None):
         """Like `search`, but returns base row numbers instead of ids.
 
-        Rows are -1 (with score NaN) where an approximate index found fewer
-        than `k` neighbours.
+        Args:
+            queries: float array-like `[num_queries, dim]` (or one `[dim]` vector).
+            k: neighbours per query; clipped to the number of base vectors.
+            exclude_rows: optional int `[num_queries]`: a base row left out of each
+                query's neighbours (its own row, usually), -1 for none.
+
+        Rows are -1 (with score NaN) where fewer than `k` neighbours are left: an
+        approximate index found fewer, or `k` reaches the whole base and a row was left
+        out.
         """
         queries = exact_lib.as_matrix(queries, "queries")
         if queries.shape[1] != self.dim:
             raise ValueError(
                 f"queries have dimension {queries.shape[1]} but the index holds {self.dim}.")
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}.")
+        k = min(int(k), len(self))
+        if exclude_rows is None:
+            return self._search_rows(queries, k)
+        exclude_rows = np.asarray(exclude_rows, np.int64).reshape(-1)
+        if exclude_rows.shape != (queries.shape[0],):
+            raise ValueError(f"Got {len(exclude_rows)} excluded rows for {queries.shape[0]} queries.")
+        rows, scores = self._search_rows(queries, min(k + 1, len(self)))
+        return leave_out(rows, scores, exclude_rows, k)
+
+    def _search_rows(self, queries, k):
         if self._index is None:
             return exact_lib.exact_search(
                 self.vectors, queries, k, self.metric, self.batch_size,
                 self.base_batch_size, stats=self._stats)
-        k = min(int(k), len(self))
         scores, rows = self._index.search(self._faiss_ready(queries), k)
         rows = rows.astype(np.int64)
         scores = scores.astype(np.float32)
@@ -164,19 +183,39 @@ class NearestNeighbors:
         scores[rows < 0] = np.nan
         return rows, scores
 
-    def search(self, queries, k):
+    def rows_of(self, ids):
+        """The base row of each id (the first one with that id), -1 for an id not indexed.
+
+        Without ids, the ids are the row numbers.
+        """
+        if self.ids is None:
+            rows = np.asarray(ids, np.int64).reshape(-1)
+            return np.where((rows >= 0) & (rows < len(self)), rows, -1)
+        if self._row_of is None:
+            self._row_of = {}
+            for row, item_id in enumerate(self.ids.tolist()):
+                self._row_of.setdefault(item_id, row)
+        ids = ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
+        return np.array([self._row_of.get(i, -1) for i in ids], np.int64)
+
+    def search(self, queries, k, exclude=None):
         """Finds the `k` nearest base vectors of each query.
 
         Args:
             queries: float array-like `[num_queries, dim]` (or one `[dim]` vector).
             k: neighbours per query; clipped to the number of base vectors.
+            exclude: optional ids (row numbers for an index without ids), one per
+                query, of a base item left out of that query's neighbours: its own
+                object, when queries and base share ids. An id the index does not hold
+                leaves nothing out.
 
         Returns:
             `(ids, scores)`, both `[num_queries, k]`, nearest first. `ids` are
             the index's ids (row numbers when none were given); see the class
             docstring for the score convention of each metric.
         """
-        rows, scores = self.search_rows(queries, k)
+        exclude_rows = None if exclude is None else self.rows_of(exclude)
+        rows, scores = self.search_rows(queries, k, exclude_rows)
         if self.ids is None:
             return rows, scores
         ids = self.ids[np.maximum(rows, 0)]
@@ -184,3 +223,21 @@ class NearestNeighbors:
             ids = ids.astype(object)
             ids[rows < 0] = None
         return ids, scores
+
+
+def leave_out(rows, scores, exclude_rows, k):
+    """The first `k` neighbours of each query once its `exclude_rows` entry is taken out.
+
+    Args:
+        rows, scores: `[num_queries, width]` neighbours, nearest first.
+        exclude_rows: int `[num_queries]`, a row to take out per query (-1: none).
+        k: columns to keep (`<= width`); a query left with fewer gets -1 / NaN.
+    """
+    dropped = (rows == exclude_rows[:, None]) & (exclude_rows[:, None] >= 0)
+    order = np.argsort(dropped, axis=1, kind="stable")[:, :k]  # kept ones first, in order
+    rows = np.take_along_axis(rows, order, axis=1)
+    scores = np.take_along_axis(scores, order, axis=1)
+    missing = np.take_along_axis(dropped, order, axis=1)
+    rows[missing] = -1
+    scores[missing] = np.nan
+    return rows, scores

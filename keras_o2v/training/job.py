@@ -12,6 +12,7 @@ import tensorflow as tf
 from keras_o2v.data import channel_files, make_dataset, validate_files
 from keras_o2v.data.holdout import HoldOut
 from keras_o2v.errors import DataError, O2VError
+from keras_o2v.evaluation.job_metrics import channel_metrics, job_ranking_tasks
 from keras_o2v.hyperparameters import Hyperparameters
 from keras_o2v.models.keras_compat import (
     quiet_unknown_length,
@@ -25,7 +26,6 @@ from keras_o2v.training.adaptation import adapt_to_train_channel
 from keras_o2v.training.metrics_reporter import MetricsReporter, sagemaker_metrics
 from keras_o2v.training.model_dir import ModelDir
 from keras_o2v.training.progress import ProgressLines, epoch_label
-from keras_o2v.training.ranking_evaluation import job_ranking_tasks, ranking_metrics
 from keras_o2v.training.strategy import choose_strategy, device_names, is_chief, multi_worker_config
 
 
@@ -74,7 +74,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
     keras_o2v extensions: with ranking metrics on (`ranking_metrics`, on by
     default in retrieval mode), the validation and test channels also report
     `hits_at_1|10|100`, `mrr`, `mean_rank` (and `auc` for labels 0/1), see
-    `keras_o2v.training.ranking_evaluation`; `early_stopping_metric` picks the
+    `keras_o2v.evaluation.channel_ranking`; `early_stopping_metric` picks the
     validation metric of the early-stopping rule and of the kept epoch.
 
     Args:
@@ -189,7 +189,7 @@ def train(hyperparameters, train, model_dir, validation=None, test=None, auxilia
             logs = best.evaluate(_distributable(make_dataset(channels["test"], hp, training=False)),
                                  verbose=0, return_dict=True)
         test_metrics = sagemaker_metrics(logs, "test")
-        test_metrics.update(ranking_metrics(ranking, "test", best))
+        test_metrics.update(channel_metrics(ranking, "test", best))
         reporter.report(test_metrics, epoch=best_epoch)
     directory.write_json(directory.metrics, {
         "epochs": history, "best_epoch": best_epoch, "stopped_early": stopped,
@@ -223,7 +223,7 @@ class _EpochEnd(keras.callbacks.Callback):
             if "val_loss" not in logs:
                 raise DataError([("<validation>", 0, "the validation channel gave no records")])
             metrics.update(sagemaker_metrics(logs, "validation", prefix="val_"))
-            metrics.update(ranking_metrics(self.ranking, "validation", self.model))
+            metrics.update(channel_metrics(self.ranking, "validation", self.model))
             self.stopped_early = self.early_stopping.update(
                 validation_metric.early_stopping_value(self.hp, logs, metrics))
             if self.stopped_early:
@@ -239,14 +239,12 @@ class _EpochEnd(keras.callbacks.Callback):
         best = _best_epoch(self.early_stopping, self.history, self.has_validation)
         self.directory.prune_checkpoints(keep_epochs=[best])
         if self.stopped_early:
-            patience, tolerance = self.hp.early_stopping_patience, self.hp.early_stopping_tolerance
             metric = validation_metric.describe(self.hp)
-            lowest, below = ("lowest", "below") if self.early_stopping.direction == "min" else \
-                ("highest", "above")
-            print(f"Stopping early after {epoch_label(epoch, self.hp.epochs)}: for "
-                  f"{patience + 1} epochs in a row the {metric} was not "
-                  f"early_stopping_tolerance={tolerance} {below} the {lowest} of the "
-                  f"early_stopping_patience={patience} epochs before it (SageMaker's rule). "
+            lowest = "lowest" if self.early_stopping.direction == "min" else "highest"
+            rule = "SageMaker's rule" + (", the tolerance a share of the gap"
+                                         if self.early_stopping.is_relative else "")
+            print(f"Stopping early after {epoch_label(epoch, self.hp.epochs)}: "
+                  f"{self.early_stopping.describe_stop(metric)} ({rule}). "
                   + (f"This epoch has the {lowest} {metric}, but by less than the tolerance."
                      if best == epoch else
                      f"The {lowest} {metric} is {epoch_label(best, self.hp.epochs)}'s."),

@@ -3,19 +3,25 @@
 `auto` (the default) is SageMaker's rule on the validation loss (Keras' `val_loss`:
 cross-entropy, mean squared error, or the retrieval cross-entropy). Any other value
 names a `validation:*` metric the job reports (`keras_o2v.metric_names`), ranking
-metrics included; its direction (higher or lower is better) comes with the name.
+metrics included; its direction (higher or lower is better) comes with the name. On a
+loss `early_stopping_tolerance` is in the loss's units (SageMaker's rule); on a metric
+with a best possible value (`accuracy`, `hits_at_k`, `mrr`, `auc`, `mean_rank`) it is
+the share of the gap left to that value that an epoch must close
+(`keras_o2v.training.early_stopping`).
 """
 
 from keras_o2v.errors import O2VError
-from keras_o2v.metric_names import direction
+from keras_o2v.metric_names import best_possible, direction
 from keras_o2v.training.early_stopping import SageMakerEarlyStopping
 
 
 def make_early_stopping(hp):
-    """The `SageMakerEarlyStopping` rule for the hyperparameters' metric and direction."""
+    """The `SageMakerEarlyStopping` rule for the hyperparameters' metric, direction and scale."""
     metric = hp.early_stopping_metric
+    if metric == "auto":
+        return SageMakerEarlyStopping(hp.early_stopping_patience, hp.early_stopping_tolerance)
     return SageMakerEarlyStopping(hp.early_stopping_patience, hp.early_stopping_tolerance,
-                                  "min" if metric == "auto" else direction(metric))
+                                  direction(metric), best_possible(metric))
 
 
 def describe(hp):

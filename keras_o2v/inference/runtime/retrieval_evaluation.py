@@ -1,9 +1,10 @@
 """Ranking evaluation of a trained model or an export on a pairs channel, without glue code.
 
 `evaluate_retrieval` (and `o2v evaluate-retrieval --model ... --pairs ...`) ranks
-each positive pair's `in1` among candidate `in1` objects for its `in0` query, as the
-training job does on its validation and test channels
-(`keras_o2v.training.ranking_evaluation`): filtered ranking, realistic ranks for ties,
+each positive pair's `in1` among candidate `in1` objects for its `in0` query with the
+channel ranking of the training job's validation and test metrics
+(`keras_o2v.evaluation.channel_ranking`): filtered ranking, a query's own object left
+out when in0 and in1 share one id space (`exclude_self`), realistic ranks for ties,
 `hits_at_k`, `mrr`, `mean_rank`, and `auc` on a channel labelled 0/1.
 
 The model may be a `keras_o2v.Object2Vec` in memory, a `.keras` file, a training
@@ -23,13 +24,13 @@ import os
 import numpy as np
 
 from keras_o2v.errors import O2VError
+from keras_o2v.evaluation import BLOCK_ELEMENTS, ModelScorer, build_ranking_tasks
 from keras_o2v.metric_names import RANKING_KS
 from keras_o2v.serving_contract import EMBED_SIGNATURES, EMBEDDINGS, INPUT_NAMES, SCORE_SIGNATURE, SCORES
-from keras_o2v.training.ranking_evaluation import BLOCK_ELEMENTS, ModelScorer, build_ranking_tasks
 
 
 def evaluate_retrieval(model, pairs, known=(), candidates=None, max_candidates=None,
-                       filtered=True, ks=RANKING_KS, batch_size=1024):
+                       filtered=True, ks=RANKING_KS, batch_size=1024, exclude_self=None):
     """Ranking metrics of a model on a pairs channel (in0 queries, in1 candidates).
 
     Args:
@@ -49,6 +50,11 @@ def evaluate_retrieval(model, pairs, known=(), candidates=None, max_candidates=N
         filtered: leave the known positives of a query out of its candidates.
         ks: cut-offs of `hits_at_k`.
         batch_size: objects per embedding pass.
+        exclude_self: leave a query's own object (the same ids as its in0) out of its
+            candidates: `True`, `False`, `"auto"` (when in0 and in1 share one id space:
+            a tied token table or one vocab file), or None (the model's
+            `ranking_exclude_self`, `auto` by default); see
+            `keras_o2v.evaluation.own_object`.
 
     Returns:
         A dict: `hits_at_k` for each k, `mrr`, `mean_rank`, `auc` (labels 0/1),
@@ -57,7 +63,7 @@ def evaluate_retrieval(model, pairs, known=(), candidates=None, max_candidates=N
     scorer = open_scorer(model, batch_size)
     task = build_ranking_tasks(scorer.hyperparameters, {"pairs": pairs}, known=list(known),
                                candidates=candidates, max_candidates=max_candidates,
-                               filtered=filtered, ks=ks)["pairs"]
+                               filtered=filtered, ks=ks, exclude_self=exclude_self)["pairs"]
     metrics = task.evaluate(scorer)
     metrics.update(num_pairs=task.num_positives, num_queries=task.num_queries,
                    num_candidates=task.num_candidates)
@@ -69,15 +75,14 @@ def open_scorer(model, batch_size=1024):
     from keras_o2v.models import Object2Vec
 
     if isinstance(model, Object2Vec):
-        return _with_hyperparameters(ModelScorer(model, batch_size), model.hyperparameters)
+        return ModelScorer(model, batch_size)
     path = os.fspath(model)
     if os.path.isdir(path) and os.path.isfile(os.path.join(path, "model.keras")):
         path = os.path.join(path, "model.keras")
     if path.endswith(".keras") and os.path.isfile(path):
         import keras
 
-        loaded = keras.saving.load_model(path)
-        return _with_hyperparameters(ModelScorer(loaded, batch_size), loaded.hyperparameters)
+        return ModelScorer(keras.saving.load_model(path), batch_size)
     if os.path.isdir(path) and not os.path.isfile(os.path.join(path, "saved_model.pb")):
         from keras_o2v.export.versions import latest_version
 
@@ -88,11 +93,6 @@ def open_scorer(model, batch_size=1024):
         return SavedModelScorer(path, batch_size)
     raise O2VError(f"{model}: not a model: expected a .keras file, a training model_dir (with "
                    "model.keras), a SavedModel version folder or a model base path")
-
-
-def _with_hyperparameters(scorer, hyperparameters):
-    scorer.hyperparameters = hyperparameters
-    return scorer
 
 
 class SavedModelScorer:
