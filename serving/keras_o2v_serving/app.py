@@ -11,7 +11,7 @@ from keras_o2v_serving.backends import ForwardingBackend
 from keras_o2v_serving.http_protocol import SERVER_HEADER, parser_limits
 from keras_o2v_serving.keys import CONFIG, SERVICE
 from keras_o2v_serving.log_fields import escape
-from keras_o2v_serving.memory import freeze_long_lived, unfreeze
+from keras_o2v_serving.memory import freeze_long_lived, server_started, server_stopped
 from keras_o2v_serving.responses import json_error
 from keras_o2v_serving.service import InferenceService
 from keras_o2v_serving.tensorflow_threads import configure_tensorflow_threads
@@ -27,8 +27,8 @@ def create_app(config):
     then the versions the policy asks for are loaded before the app is returned (when
     present), and a background task follows the base paths (and the model config
     file) every `poll_seconds`. After each load or unload the long-lived objects are
-    collected once and frozen (`memory.freeze_long_lived`). With `config.grpc_port`, TF Serving's gRPC API is
-    served too, from the same event loop and the same limits.
+    collected once and frozen (`memory.freeze_long_lived`). With `config.grpc_port`,
+    TF Serving's gRPC API is served too, from the same event loop and the same limits.
 
     Args:
         config: a `ServerConfig`.
@@ -84,6 +84,7 @@ async def _server_header(request, response):
 
 async def _lifecycle(app):
     service, config = app[SERVICE], app[CONFIG]
+    server_started()
     if service.backend is not None:
         await service.backend.start()
     watcher = asyncio.create_task(_watch(service, config.poll_seconds))
@@ -99,7 +100,7 @@ async def _lifecycle(app):
     if service.backend is not None:
         await service.backend.close()
     service.close()
-    unfreeze()
+    server_stopped()
 
 
 async def _watch(service, poll_seconds):

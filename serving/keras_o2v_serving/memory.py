@@ -31,9 +31,21 @@ def freeze_long_lived():
     gc.freeze()
 
 
-def unfreeze():
-    """Puts the frozen objects back under garbage collection (when the server stops)."""
-    gc.unfreeze()
+_servers = 0  # servers running in this process (BackgroundServer may run several)
+
+
+def server_started():
+    """Counts a running server, so the objects stay frozen until the last one stops."""
+    global _servers
+    _servers += 1
+
+
+def server_stopped():
+    """When the last server of the process stops, its frozen objects are collected again."""
+    global _servers
+    _servers = max(0, _servers - 1)
+    if _servers == 0:
+        gc.unfreeze()
 
 
 @functools.lru_cache(maxsize=1)
