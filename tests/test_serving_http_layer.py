@@ -191,3 +191,20 @@ def test_idle_timeouts_must_be_positive():
         serving.ServerConfig(model_base_path="x", rest_idle_timeout_seconds=0)
     with pytest.raises(ValueError, match="grpc_idle_timeout_seconds"):
         serving.ServerConfig(model_base_path="x", grpc_idle_timeout_seconds=-1)
+
+
+def test_serve_flags_set_the_idle_timeouts():
+    import argparse
+
+    from keras_o2v.commands import serve
+
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)
+    help_text = parser.format_help()
+    assert "--rest-idle-timeout-seconds" in help_text and "(default 30)" in help_text
+    assert "--grpc-idle-timeout-seconds" in help_text and "(default 60)" in help_text
+    args = parser.parse_args(["--model-base-path", "m", "--rest-idle-timeout-seconds", "75",
+                              "--grpc-idle-timeout-seconds", "600"])
+    config = serve.config_from_args(args, environ={})
+    assert (config.rest_idle_timeout_seconds, config.grpc_idle_timeout_seconds) == (75, 600)
+    assert serving.ServerConfig(model_base_path="m").rest_idle_timeout_seconds == 30
