@@ -63,8 +63,19 @@ def add_arguments(parser):
                              f"(default {default['request_timeout_seconds']:g})")
     limits.add_argument("--header-timeout-seconds", type=float,
                         default=default["header_timeout_seconds"],
-                        help="time a connection has to send its request headers, and the idle "
-                             f"keep-alive time (default {default['header_timeout_seconds']:g})")
+                        help="time a connection has to send its request line and headers, from "
+                             "opening or from a later request's first byte "
+                             f"(default {default['header_timeout_seconds']:g})")
+    limits.add_argument("--rest-idle-timeout-seconds", type=float,
+                        default=default["rest_idle_timeout_seconds"],
+                        help="a REST keep-alive connection idle this long between requests is "
+                             f"closed (default {default['rest_idle_timeout_seconds']:g}); behind a "
+                             "load balancer, make it longer than the balancer's own idle timeout")
+    limits.add_argument("--grpc-idle-timeout-seconds", type=float,
+                        default=default["grpc_idle_timeout_seconds"],
+                        help="a gRPC connection without calls this long is closed with GOAWAY; "
+                             "clients reconnect on their next call "
+                             f"(default {default['grpc_idle_timeout_seconds']:g})")
     limits.add_argument("--body-timeout-seconds", type=float,
                         default=default["body_timeout_seconds"],
                         help=f"time a request body has to arrive; else 408 "
@@ -102,6 +113,8 @@ def config_from_args(args, environ=None):
         max_queued_requests=args.max_queued_requests,
         request_timeout_seconds=args.request_timeout_seconds,
         header_timeout_seconds=args.header_timeout_seconds,
+        rest_idle_timeout_seconds=args.rest_idle_timeout_seconds,
+        grpc_idle_timeout_seconds=args.grpc_idle_timeout_seconds,
         body_timeout_seconds=args.body_timeout_seconds, decode_processes=args.decode_processes,
         event_loop=args.loop,
         tensorflow_intra_op_parallelism=args.tensorflow_intra_op_parallelism,

@@ -36,7 +36,11 @@ class ServerConfig:
         max_queued_requests: requests waiting for a slot; beyond, 503 + Retry-After.
         request_timeout_seconds: per-request deadline (504 past it).
         header_timeout_seconds: a connection must send a complete request line and
-            headers within this (and is closed after this long idle).
+            headers within this of opening (or of a later request's first byte).
+        rest_idle_timeout_seconds: a REST keep-alive connection idle this long
+            between requests is closed.
+        grpc_idle_timeout_seconds: a gRPC connection without calls for this long
+            is closed (GOAWAY; gRPC clients reconnect on their next call).
         body_timeout_seconds: a request body must arrive within this (else 408).
         decode_processes: worker processes that decode large bodies (0: threads only).
         inline_decode_bytes: bodies up to this size are decoded in a thread.
@@ -68,6 +72,8 @@ class ServerConfig:
     max_queued_requests: int = 64
     request_timeout_seconds: float = 30.0
     header_timeout_seconds: float = 30.0
+    rest_idle_timeout_seconds: float = 30.0
+    grpc_idle_timeout_seconds: float = 60.0
     body_timeout_seconds: float = 30.0
     decode_processes: int = 1
     inline_decode_bytes: int = 64 * 1024
@@ -88,6 +94,10 @@ class ServerConfig:
         for name in ("max_rows", "threads", "max_batch_size", "max_request_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("header_timeout_seconds", "rest_idle_timeout_seconds",
+                     "grpc_idle_timeout_seconds", "body_timeout_seconds", "request_timeout_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be more than 0 seconds, got {getattr(self, name)}")
         for name in ("tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (TensorFlow's choice) or more, "

@@ -26,10 +26,15 @@ _CODES = {400: grpc.StatusCode.INVALID_ARGUMENT, 404: grpc.StatusCode.NOT_FOUND,
 
 
 async def start_grpc_server(service, config):
-    """Starts the gRPC server on `config.host:config.grpc_port`; returns it."""
+    """Starts the gRPC server on `config.host:config.grpc_port`; returns it.
+
+    A connection without calls for `config.grpc_idle_timeout_seconds` is closed
+    with GOAWAY (`grpc.max_connection_idle_ms`); clients reconnect on their next call.
+    """
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", config.max_request_bytes),
-        ("grpc.max_send_message_length", -1)])
+        ("grpc.max_send_message_length", -1),
+        ("grpc.max_connection_idle_ms", max(1, round(config.grpc_idle_timeout_seconds * 1000)))])
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
         PredictionServicer(service), server)
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(service), server)

@@ -154,6 +154,7 @@ class BackgroundServer:
 
         from keras_o2v_serving.app import create_app, runner_options
         from keras_o2v_serving.event_loop import new_event_loop
+        from keras_o2v_serving.http_protocol import ServingRunner
 
         if self.config.grpc_port == 0:
             self.config.grpc_port = free_port()
@@ -169,7 +170,7 @@ class BackgroundServer:
         self._loop, self.event_loop = new_event_loop(self.config.event_loop)
 
         async def serve():
-            self._runner = web.AppRunner(app, access_log=None, **runner_options(self.config))
+            self._runner = ServingRunner(app, access_log=None, **runner_options(self.config))
             await self._runner.setup()
             await web.SockSite(self._runner, sock).start()
             ready.set()

@@ -1,12 +1,15 @@
 """Runs the server in the foreground until interrupted."""
 
 import asyncio
+import contextlib
 import logging
 
 from aiohttp import web
 
+from keras_o2v_serving.access_log import EscapingAccessLogger
 from keras_o2v_serving.app import create_app, runner_options
 from keras_o2v_serving.event_loop import new_event_loop
+from keras_o2v_serving.http_protocol import ServingRunner
 from keras_o2v_serving.keys import SERVICE
 
 
@@ -28,6 +31,29 @@ def run_server(config, access_log=False):
         app[SERVICE].start()
 
     app.on_startup.append(start_decoders)
-    web.run_app(app, host=config.host, port=config.port,
-                access_log=logging.getLogger("aiohttp.access") if access_log else None,
-                print=lambda text: log.info(text.strip()), loop=loop, **runner_options(config))
+    runner = ServingRunner(app, handle_signals=True, access_log_class=EscapingAccessLogger,
+                           access_log=logging.getLogger("aiohttp.access") if access_log else None,
+                           **runner_options(config))
+    main = loop.create_task(_serve(runner, config, log))
+    try:
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        if not main.done():
+            main.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                loop.run_until_complete(main)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+async def _serve(runner, config, log):
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, config.host, config.port).start()
+        log.info("Running on http://%s:%d (Press CTRL+C to quit)", config.host, config.port)
+        while True:
+            await asyncio.sleep(3600)
+    finally:
+        await runner.cleanup()

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from keras_o2v.inference.protocol.sagemaker import JSON, choose_accept
 from keras_o2v_serving.keys import CONFIG, SERVICE
-from keras_o2v_serving.responses import json_error, json_response, read_body
+from keras_o2v_serving.responses import json_error, json_response, read_body, send_parts
 
 
 async def ping(request):
@@ -30,7 +30,8 @@ async def invocations(request):
     body = await read_body(request, request.app[CONFIG])
     answer = await service.limiter.run(
         service.invocations(body, content_type, accept, deadline), deadline)
-    return web.Response(body=answer, content_type=accept)
+    return await send_parts(request, answer, accept, service.workers.threads,
+                            request.app[CONFIG].request_timeout_seconds)
 
 
 async def execution_parameters(request):

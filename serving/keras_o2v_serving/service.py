@@ -2,12 +2,9 @@
 
 import logging
 
-from keras_o2v.inference.protocol import json_codec
-from keras_o2v.inference.protocol.batching import assemble
 from keras_o2v.inference.protocol.errors import InferenceError
-from keras_o2v.inference.protocol.sagemaker import encode_response
-from keras_o2v.inference.protocol.tfserving_json import format_predict_response
 from keras_o2v_serving import decoding
+from keras_o2v_serving.large_answers import invocations_parts, predict_parts
 from keras_o2v_serving.model_config import ModelConfigError, ModelSource, config_mtime, read_model_config
 from keras_o2v_serving.registry import ModelRegistry
 from keras_o2v_serving.work import Deadline, Workers, WorkLimiter
@@ -50,7 +47,11 @@ class InferenceService:
         self.registries = registries
 
     def refresh(self):
-        """Re-reads a changed model config file, then loads / unloads versions (in a thread)."""
+        """Re-reads a changed model config file, then loads / unloads versions (in a thread).
+
+        Returns:
+            True when a version was loaded or unloaded.
+        """
         path = self.config.model_config_file
         if path is not None:
             mtime = config_mtime(path)
@@ -61,8 +62,10 @@ class InferenceService:
                     log.info("Reloaded the model config %s", path)
                 except ModelConfigError as error:
                     log.warning("Keeping the previous model config: %s", error)
+        changed = False
         for registry in list(self.registries.values()):
-            registry.refresh()
+            changed |= bool(registry.refresh())
+        return changed
 
     @property
     def default_name(self):
@@ -94,33 +97,35 @@ class InferenceService:
 
     # === Work ===
     async def invocations(self, body, content_type, accept, deadline):
-        """SageMaker `/invocations`: the response body bytes."""
+        """SageMaker `/invocations`: the response body, as parts (`large_answers`)."""
         config = self.config
         if self.backend is not None:
             count, batches = await self.workers.decode(
                 deadline, len(body), decoding.decode_invocations, body, content_type, None,
                 config.max_rows, config.max_batch_size)
             outputs = await self.backend.predict_batches(batches)
-            return await self.workers.in_thread(deadline, _answer, count, batches, outputs, accept)
+            return await self.workers.in_thread(deadline, invocations_parts, count, batches, outputs,
+                                                accept, deadline)
         runner = self.registry(self.default_name).latest()
         hyperparameters = runner.hyperparameters
         if not self.workers.decode_elsewhere(len(body)):
             return await self.workers.in_thread(deadline, _invocations_inline, runner, body,
-                                                content_type, accept, config)
+                                                content_type, accept, config, deadline)
         count, batches = await self.workers.decode(
             deadline, len(body), decoding.decode_invocations, body, content_type, hyperparameters,
             config.max_rows, config.max_batch_size)
-        return await self.workers.in_thread(deadline, _run_and_answer, runner, count, batches, accept)
+        return await self.workers.in_thread(deadline, _run_and_answer, runner, count, batches, accept,
+                                            deadline)
 
     async def predict_json(self, name, version, label, body, deadline):
-        """TF Serving REST `:predict`: the response body bytes."""
+        """TF Serving REST `:predict`: the response body, as parts (`large_answers`)."""
         runner = self.registry(name).get(version, label)
         if not self.workers.decode_elsewhere(len(body)):
             return await self.workers.in_thread(deadline, _predict_inline, runner, body,
-                                                self.config.max_rows)
+                                                self.config.max_rows, deadline)
         parsed = await self.workers.decode(deadline, len(body), decoding.decode_predict, body,
                                            runner.specs_by_signature, self.config.max_rows)
-        return await self.workers.in_thread(deadline, _run_predict, runner, parsed)
+        return await self.workers.in_thread(deadline, _run_predict, runner, parsed, deadline)
 
     async def predict_arrays(self, name, version, label, signature_name, inputs, deadline):
         """gRPC Predict: `(version, {output name: numpy array})`."""
@@ -154,25 +159,22 @@ def _tf_dtype_name(array):
             "bool": "BOOL"}.get(str(array.dtype), str(array.dtype).upper())
 
 
-def _invocations_inline(runner, body, content_type, accept, config):
+def _invocations_inline(runner, body, content_type, accept, config, deadline):
     count, batches = decoding.decode_invocations(body, content_type, runner.hyperparameters,
                                                  config.max_rows, config.max_batch_size)
-    return _run_and_answer(runner, count, batches, accept)
+    return _run_and_answer(runner, count, batches, accept, deadline)
 
 
-def _run_and_answer(runner, count, batches, accept):
-    return _answer(count, batches, runner.run_batches(batches), accept)
+def _run_and_answer(runner, count, batches, accept, deadline):
+    return invocations_parts(count, batches, runner.run_batches(batches), accept, deadline)
 
 
-def _answer(count, batches, outputs, accept):
-    return encode_response(assemble(count, batches, outputs), accept)
+def _predict_inline(runner, body, max_rows, deadline):
+    return _run_predict(runner, decoding.decode_predict(body, runner.specs_by_signature, max_rows),
+                        deadline)
 
 
-def _predict_inline(runner, body, max_rows):
-    return _run_predict(runner, decoding.decode_predict(body, runner.specs_by_signature, max_rows))
-
-
-def _run_predict(runner, parsed):
+def _run_predict(runner, parsed, deadline):
     outputs = runner.run(parsed.signature_name, parsed.inputs)
-    return json_codec.dumps(format_predict_response(outputs, parsed.columnar))
+    return predict_parts(outputs, parsed.columnar, deadline)
 

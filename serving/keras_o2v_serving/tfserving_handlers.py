@@ -2,12 +2,11 @@
 (https://www.tensorflow.org/tfx/serving/api_rest), for every served model,
 version and version label."""
 
-from aiohttp import web
 from google.protobuf import json_format
 
 from keras_o2v.inference.protocol.errors import InferenceError
 from keras_o2v_serving.keys import CONFIG, SERVICE
-from keras_o2v_serving.responses import json_response, read_body
+from keras_o2v_serving.responses import json_response, read_body, send_parts
 
 
 def _target(request):
@@ -66,7 +65,8 @@ async def predict(request):
     body = await read_body(request, request.app[CONFIG])
     answer = await service.limiter.run(
         service.predict_json(registry.name, version, label, body, deadline), deadline)
-    return web.Response(body=answer, content_type="application/json")
+    return await send_parts(request, answer, "application/json", service.workers.threads,
+                            request.app[CONFIG].request_timeout_seconds)
 
 
 async def classify_or_regress(request):
