@@ -21,7 +21,7 @@ __version__ = "0.2.0"
 
 _SUBPACKAGES = ("data", "datasets", "export", "inference", "layers", "models", "neighbors",
                 "optimizers", "preprocessing", "presets", "pretrained", "retrieval",
-                "serving_contract", "training", "tuning", "visualization")
+                "serving_contract", "text", "training", "tuning", "visualization")
 _EXPORTS = {
     **{name: f"keras_o2v.{name}" for name in _SUBPACKAGES},
     "EncoderSettings": "keras_o2v.hyperparameters",
@@ -30,6 +30,7 @@ _EXPORTS = {
     "Object2Vec": "keras_o2v.models",
     "SageMakerEarlyStopping": "keras_o2v.training",
     "SavedModelRunner": "keras_o2v.inference",
+    "TextPreprocessor": "keras_o2v.text",
     "TrainingResult": "keras_o2v.training",
     "TuningResult": "keras_o2v.tuning",
     "ValidationReport": "keras_o2v.data",
@@ -61,3 +62,4 @@ def _register_keras_classes(keras):
     # `keras.saving`, which needs them to deserialize a `.keras` file.
     import keras_o2v.models  # noqa: F401
     import keras_o2v.optimizers  # noqa: F401
+    import keras_o2v.text.text_preprocessor  # noqa: F401

@@ -1,7 +1,9 @@
 """`text_preprocessing.json`: how texts become ids, saved beside the vocabulary.
 
 One JSON object, written by `o2v prepare`, `o2v cut` and `TextPreprocessor.save`,
-read by `TextPreprocessor.from_file`:
+read by `TextPreprocessor.from_file`. Beside a vocabulary `vocab.json` it is
+`text_preprocessing.json`, or `vocab.text_preprocessing.json` when the folder's
+`text_preprocessing.json` describes another vocabulary (`settings_path`):
 
 ```
 {
@@ -118,8 +120,24 @@ class TextSettings:
 
 
 def settings_path(vocabulary_path):
-    """Where the settings of a vocabulary file live: `text_preprocessing.json` beside it."""
-    return os.path.join(os.path.dirname(os.path.abspath(os.fspath(vocabulary_path))), SETTINGS_FILE)
+    """Where the settings of a vocabulary file are: `text_preprocessing.json` beside it, or
+    `<name>.text_preprocessing.json` (`vocab.json` -> `vocab.text_preprocessing.json`)
+    when the folder's `text_preprocessing.json` belongs to another vocabulary.
+
+    Returns the file that describes the vocabulary, else the one to write.
+    """
+    own = _own_settings_path(vocabulary_path)
+    shared = os.path.join(os.path.dirname(own), SETTINGS_FILE)
+    if os.path.exists(own) or not os.path.exists(shared):
+        return own if os.path.exists(own) else shared
+    named = read_settings(shared).vocabulary_file
+    return shared if named == os.path.basename(os.fspath(vocabulary_path)) else own
+
+
+def _own_settings_path(vocabulary_path):
+    path = os.path.abspath(os.fspath(vocabulary_path))
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return os.path.join(os.path.dirname(path), f"{stem}.{SETTINGS_FILE}")
 
 
 def read_settings(path):
@@ -150,8 +168,7 @@ def write_settings(path, settings):
 def settings_of_vocabulary(vocabulary_path):
     """The `TextSettings` saved beside a vocabulary file, or None when it has none.
 
-    A `text_preprocessing.json` in the vocabulary's folder that names another
-    vocabulary file does not describe this one (None).
+    A settings file that names another vocabulary file does not describe this one.
     """
     path = settings_path(vocabulary_path)
     if not os.path.exists(path):

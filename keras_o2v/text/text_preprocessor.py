@@ -16,6 +16,7 @@ from keras_o2v.text.settings_file import (
     check_oov_hash,
     read_settings,
     settings_of_vocabulary,
+    settings_path,
     write_settings,
 )
 from keras_o2v.text.standardization import standardize
@@ -30,6 +31,7 @@ from keras_o2v.text.vocabulary import (
 
 ASSET_VOCABULARY = "vocabulary.json"
 BATCH_SIZE = 1024
+_TOKENIZE_FUNCTIONS = {}  # (pattern, lowercase) -> the eager calls' compiled tokenizer
 
 
 class _Vocabulary:
@@ -37,6 +39,13 @@ class _Vocabulary:
 
     def __init__(self, mapping):
         self.mapping = mapping
+
+
+class _Functions:
+    """Compiled `tf.function`s of eager calls, outside attribute tracking (not exported)."""
+
+    def __init__(self):
+        self.cache = {}
 
 
 @keras.saving.register_keras_serializable(package="keras_o2v")
@@ -104,6 +113,7 @@ class TextPreprocessor(keras.layers.Layer):
         self.max_lengths = self._checked_lengths(max_lengths)
         self._vocabulary = None
         self._table = None
+        self._functions = _Functions()
         self.built = True
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
@@ -132,6 +142,7 @@ class TextPreprocessor(keras.layers.Layer):
         vocabulary = check_text_vocabulary(dict(vocabulary), where)
         self._vocabulary = _Vocabulary(vocabulary)
         self._table = vocabulary_table(vocabulary)
+        self._functions.cache.clear()
 
     def get_vocabulary(self):
         """A copy of the vocabulary, dict token -> id."""
@@ -201,15 +212,30 @@ class TextPreprocessor(keras.layers.Layer):
 
     def tokenize(self, texts):
         """The tokens of texts `[batch]`: a `tf.RaggedTensor` of strings `[batch, None]`."""
-        return find_all(self.standardize(texts), patterns.tokenizing_pattern(self.pattern))
+        texts = _string_tensor(texts)
+        if not tf.executing_eagerly():
+            return self._tokenize(texts)
+        key = (self.pattern, self.lowercase)  # shared by layers: traced once per process
+        if key not in _TOKENIZE_FUNCTIONS:
+            _TOKENIZE_FUNCTIONS[key] = tf.function(
+                self._tokenize, input_signature=[tf.TensorSpec([None], tf.string)])
+        return _TOKENIZE_FUNCTIONS[key](texts)
 
     def lookup(self, tokens):
-        """The ids of tokens: a string tensor or `tf.RaggedTensor` (or nested lists of
-        strings, taken as ragged) -> int64 of the same shape. Tokens are looked up as
+        """The ids of tokens: a string tensor or `tf.RaggedTensor` (or a list of strings,
+        or a list of lists of strings, taken as ragged) -> int64 of the same shape. Tokens are looked up as
         given (not standardised)."""
         self._require_vocabulary()
         if not isinstance(tokens, (tf.Tensor, tf.RaggedTensor)):
-            tokens = tf.ragged.constant(tokens, dtype=tf.string)
+            tokens = list(tokens)
+            if all(isinstance(token, (str, bytes)) for token in tokens):
+                tokens = tf.constant(tokens, tf.string, shape=[len(tokens)])
+            elif any(tokens):
+                tokens = tf.ragged.constant(tokens, dtype=tf.string, ragged_rank=1)
+            else:
+                tokens = tf.RaggedTensor.from_row_lengths(tf.zeros([0], tf.string), [0] * len(tokens))
+        if isinstance(tokens, tf.RaggedTensor) and tf.executing_eagerly():  # ragged ops cost
+            return tokens.with_flat_values(self.lookup(tokens.flat_values))  # ms eagerly
         return lookup_ids(self._table, tokens, self.first_oov_id, self.oov_buckets)
 
     def ids(self, texts, ragged=False, max_length=None, side=None):
@@ -225,11 +251,30 @@ class TextPreprocessor(keras.layers.Layer):
         Returns:
             int64 ids `[batch, length]` right-padded with 0, or ragged.
         """
-        ids = self.lookup(self.tokenize(texts))
+        self._require_vocabulary()
         limit = self._limit(max_length, side)
+        return self._run(("ids", limit, ragged), lambda t: self._ids(t, limit, ragged),
+                         _string_tensor(texts))
+
+    def _tokenize(self, texts):
+        return find_all(standardize(texts, self.lowercase), patterns.tokenizing_pattern(self.pattern))
+
+    def _ids(self, texts, limit, ragged):
+        ids = lookup_ids(self._table, self._tokenize(texts), self.first_oov_id, self.oov_buckets)
         if limit is not None:
             ids = ids[:, :limit]
         return ids if ragged else ids.to_tensor(default_value=0)
+
+    def _run(self, key, ops, texts):
+        """`ops(texts)`: inline in a graph; eagerly, as a `tf.function` compiled once per
+        `key` (eager ragged ops cost milliseconds of Python per call)."""
+        if not tf.executing_eagerly():
+            return ops(texts)
+        function = self._functions.cache.get(key)
+        if function is None:
+            function = tf.function(ops, input_signature=[tf.TensorSpec([None], tf.string)])
+            self._functions.cache[key] = function
+        return function(texts)
 
     def call(self, inputs, max_length=None, side=None):
         return self.ids(inputs, max_length=max_length, side=side)
@@ -246,8 +291,16 @@ class TextPreprocessor(keras.layers.Layer):
 
     def id_lists(self, texts, max_length=None, side=None, batch_size=BATCH_SIZE):
         """The ids of each text as Python lists of int, computed in batches."""
-        return [row for batch in _string_batches(texts, batch_size)
-                for row in self.ids(batch, ragged=True, max_length=max_length, side=side).to_list()]
+        self._require_vocabulary()
+        limit = self._limit(max_length, side)
+        rows = []
+        for batch in _string_batches(texts, batch_size):
+            tokens = self.tokenize(batch)
+            ids = self.lookup(tokens.flat_values).numpy().tolist()
+            splits = tokens.row_splits.numpy().tolist()
+            rows.extend(ids[start:end if limit is None else min(end, start + limit)]
+                        for start, end in zip(splits[:-1], splits[1:]))
+        return rows
 
     # --- saving ---
     def get_config(self):
@@ -333,8 +386,7 @@ class TextPreprocessor(keras.layers.Layer):
         if oov_buckets and oov_buckets != settings.oov_buckets:
             raise O2VError(f"{vocabulary_path} is used with oov_buckets={settings.oov_buckets} "
                            f"({SETTINGS_FILE}), not {oov_buckets}")
-        path = os.path.join(os.path.dirname(os.path.abspath(vocabulary_path)), SETTINGS_FILE)
-        return cls.from_file(path, **{k: v for k, v in kwargs.items()
+        return cls.from_file(settings_path(vocabulary_path), **{k: v for k, v in kwargs.items()
                                       if k not in ("pattern", "lowercase", "max_lengths")})
 
     # --- helpers ---

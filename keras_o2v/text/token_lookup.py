@@ -24,23 +24,25 @@ def vocabulary_table(vocab):
     return tf.lookup.StaticHashTable(initializer, default_value=-1)
 
 
-def lookup_ids(table, tokens, first_oov_id, oov_buckets):
+def lookup_ids(table, tokens, first_oov_id, oov_buckets, unknown_id=UNK_ID):
     """The ids of a string tensor (or ragged tensor) of tokens; see the module docstring.
 
     Args:
         table: from `vocabulary_table`.
         tokens: a `tf.string` tensor or `tf.RaggedTensor`.
         first_oov_id: the id of bucket 0 (largest vocabulary id + 1).
-        oov_buckets: the number of buckets (0: unknown tokens get id 1).
+        oov_buckets: the number of buckets (0: unknown tokens get `unknown_id`).
+        unknown_id: the id of unknown tokens without buckets.
 
     Returns:
         int64 ids of the same shape.
     """
     if isinstance(tokens, tf.RaggedTensor):
-        return tf.ragged.map_flat_values(lookup_ids, table, tokens, first_oov_id, oov_buckets)
+        return tf.ragged.map_flat_values(lookup_ids, table, tokens, first_oov_id, oov_buckets,
+                                         unknown_id)
     found = table.lookup(tokens)
     if oov_buckets:
         fallback = tf.strings.to_hash_bucket_fast(tokens, oov_buckets) + first_oov_id
     else:
-        fallback = tf.fill(tf.shape(found), tf.constant(UNK_ID, tf.int64))
+        fallback = tf.fill(tf.shape(found), tf.constant(unknown_id, tf.int64))
     return tf.where(found >= 0, found, fallback)
