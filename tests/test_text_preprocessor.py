@@ -15,22 +15,8 @@ from keras_o2v.errors import DataError, O2VError
 from keras_o2v.export.graph_ops import cudnn_ops, saved_model_op_types, unregistered_ops
 from keras_o2v.pretrained import load_vocab
 from keras_o2v.text import SETTINGS_FILE, TextPreprocessor, check_oov_hash, read_settings
+from tests.text_corpus import CORPUS
 
-CORPUS = [
-    "Men playing SPORT, in the café.",
-    "Don't  ÉTÉ\tnaïve l’homme — «quoted» (x2.5) 1,000 #tag @user",
-    "東京は晴れ 北京 서울",
-    "Привет, МИР! Ελληνικά ΣΑΣ",
-    "مرحبا بالعالم",
-    "emoji 😀👍🏽 and ❤️ hearts",
-    "",
-    "   \t\n  ",
-    "unseen zyzzyva qwertyuiop words",
-    "a <unk> here, <UNK> there",
-    "non\u00a0breaking\u2003spaces\u2028and\u200bzero",
-    "cafe\u0301 decomposed",
-    "word " * 20_000 + "end",  # 100,005 characters
-]
 TRAIN = CORPUS[:6]
 
 
