@@ -1,7 +1,6 @@
 """keras_o2v.text.TextPreprocessor: one implementation of texts -> ids, eager and in graphs."""
 
 import json
-import os
 import re
 import time
 import zipfile
@@ -63,7 +62,6 @@ def test_eager_ids_equal_tf_function_and_a_reloaded_saved_model_run_by_the_tf1_l
     lengths = [len(ids) for ids in lists]
     assert lengths[6] == lengths[7] == 0  # empty and whitespace-only texts
     assert lengths[-1] == 20_001
-    vocab = preprocessor.get_vocabulary()
     assert lists[9][1] == 1 and lists[9][4] == 1  # "<unk>" and "<UNK>" are the unknown id
 
 

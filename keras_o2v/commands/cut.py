@@ -31,7 +31,6 @@ from keras_o2v.commands._text_options import (
     positive_int,
     print_lengths,
 )
-
 from keras_o2v.preprocessing.document_units import CUT_MODES, UNITS
 from keras_o2v.preprocessing.documents import DEFAULT_SENTENCE_PATTERN
 

@@ -111,10 +111,10 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
     model uses on text), many documents per TensorFlow call. The vocabulary (shared
     by `in0` and `in1`, `<pad>`=0, `<unk>`=1) is handled like `prepare_pairs`'s: an
     existing file is reused (`maps="reuse"`), extended or rebuilt, with the
-    tokenisation saved in the `text_preprocessing.json` written beside it. Every bad line is reported in one `DataError` (file and
-    line) and nothing is written then; the output and the vocabulary are written
-    atomically. Empty documents and documents too short for a pair give no pair
-    and are counted in the report.
+    tokenisation saved in the `text_preprocessing.json` written beside it. Every bad
+    line is reported in one `DataError` (file and line) and nothing is written then;
+    the output and the vocabulary are written atomically. Empty documents and
+    documents too short for a pair give no pair and are counted in the report.
 
     Args:
         input_path: the corpus: `.txt` (a document per line), `.jsonl` or `.tsv`
