@@ -46,6 +46,9 @@ def test_eager_ids_equal_tf_function_and_a_reloaded_saved_model_run_by_the_tf1_l
     assert all(not row[len(ids):].any() for row, ids in zip(eager, lists))  # right-padded with 0
     holder = Holder(preprocessor)
     np.testing.assert_array_equal(holder.serve(tf.constant(CORPUS))["ids"].numpy(), eager)
+    mapped = tf.data.Dataset.from_tensor_slices(CORPUS).batch(5).map(preprocessor)
+    assert [row[row > 0].tolist() for batch in mapped for row in batch.numpy()] == \
+        lists  # in tf.data (no id is 0: padding only)
 
     tf.saved_model.save(holder, str(tmp_path), signatures={"serving_default": holder.serve})
     with tf.Graph().as_default(), tf.compat.v1.Session() as session:
@@ -211,3 +214,16 @@ def test_bad_arguments_are_clear_errors():
     with pytest.raises(O2VError, match="not a single string"):
         TextPreprocessor().tokenize("one text")
     assert TextPreprocessor({"<pad>": 0, "cat": 2}).id_lists(["cat dog"]) == [[2, 1]]  # <unk> added
+
+
+@pytest.mark.parametrize("name", [
+    "keras_o2v.text.patterns", "keras_o2v.text.vocabulary", "keras_o2v.text.standardization",
+    "keras_o2v.text.tokenization", "keras_o2v.text.text_preprocessor",
+    "keras_o2v.preprocessing.lengths", "keras_o2v.preprocessing.batches",
+    "keras_o2v.preprocessing.problems", "keras_o2v.preprocessing.raw_records"])
+def test_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0

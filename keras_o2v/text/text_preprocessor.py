@@ -1,6 +1,7 @@
 """`TextPreprocessor`: texts -> token ids, as a Keras layer of TensorFlow string ops."""
 
 import collections
+import functools
 import os
 
 import keras
@@ -218,7 +219,8 @@ class TextPreprocessor(keras.layers.Layer):
         key = (self.pattern, self.lowercase)  # shared by layers: traced once per process
         if key not in _TOKENIZE_FUNCTIONS:
             _TOKENIZE_FUNCTIONS[key] = tf.function(
-                self._tokenize, input_signature=[tf.TensorSpec([None], tf.string)])
+                functools.partial(_tokenize, pattern=self.pattern, lowercase=self.lowercase),
+                input_signature=[tf.TensorSpec([None], tf.string)])
         return _TOKENIZE_FUNCTIONS[key](texts)
 
     def lookup(self, tokens):
@@ -257,7 +259,7 @@ class TextPreprocessor(keras.layers.Layer):
                          _string_tensor(texts))
 
     def _tokenize(self, texts):
-        return find_all(standardize(texts, self.lowercase), patterns.tokenizing_pattern(self.pattern))
+        return _tokenize(texts, self.pattern, self.lowercase)
 
     def _ids(self, texts, limit, ragged):
         ids = lookup_ids(self._table, self._tokenize(texts), self.first_oov_id, self.oov_buckets)
@@ -420,6 +422,10 @@ class TextPreprocessor(keras.layers.Layer):
         except tf.errors.InvalidArgumentError as error:
             raise O2VError(f"token pattern {pattern!r} is not a valid RE2 pattern: "
                            f"{error.message}") from None
+
+
+def _tokenize(texts, pattern, lowercase):
+    return find_all(standardize(texts, lowercase), patterns.tokenizing_pattern(pattern))
 
 
 def _string_tensor(texts):
