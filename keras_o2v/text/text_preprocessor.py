@@ -40,6 +40,7 @@ class _Vocabulary:
 
     def __init__(self, mapping):
         self.mapping = mapping
+        self.first_oov_id = first_oov_id(mapping)
 
 
 class _Functions:
@@ -158,7 +159,7 @@ class TextPreprocessor(keras.layers.Layer):
     def first_oov_id(self):
         """The id of out-of-vocabulary bucket 0: the vocabulary's largest id + 1."""
         self._require_vocabulary()
-        return first_oov_id(self._vocabulary.mapping)
+        return self._vocabulary.first_oov_id
 
     @property
     def vocabulary_size(self):
