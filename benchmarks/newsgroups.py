@@ -52,6 +52,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+import keras_o2v.text  # noqa: E402
 from keras_o2v import datasets, preprocessing  # noqa: E402
 
 NUM_LABELS = 20
@@ -195,21 +196,21 @@ def prepare(data, settings, work, quick, seed):
     order = rng.permutation(count)
     num_validation = int(round(settings["validation_fraction"] * count))
     validation_rows, train_rows = np.sort(order[:num_validation]), np.sort(order[num_validation:])
-    tokenizer = preprocessing.Tokenizer(preprocessing.ALPHANUMERIC_WORDS)
     train_texts = [data["train_texts"][i] for i in train_rows]
-    vocab = preprocessing.build_vocabulary(train_texts, min_count=1 if quick else 2,
-                                           max_size=settings["max_vocab"], tokenizer=tokenizer)
+    text_layer = keras_o2v.text.TextPreprocessor(pattern="alphanumeric")  # the model's text layer
+    text_layer.adapt(train_texts, min_count=1 if quick else 2, max_size=settings["max_vocab"])
+    vocab = text_layer.get_vocabulary()
     limit = settings["max_seq_len"]
 
-    def encode(text):
-        ids = preprocessing.text_to_ids(text, vocab, tokenizer)[:limit]
-        return ids or [vocab[preprocessing.UNK]]  # an empty post becomes one <unk>
+    def encode(texts):
+        # an empty post becomes one <unk>
+        return [ids or [vocab[preprocessing.UNK]] for ids in text_layer.id_lists(texts, max_length=limit)]
 
-    train_docs = [encode(t) for t in train_texts]
+    train_docs = encode(train_texts)
     train_labels = data["train_labels"][train_rows]
-    validation_docs = [encode(data["train_texts"][i]) for i in validation_rows]
+    validation_docs = encode([data["train_texts"][i] for i in validation_rows])
     validation_labels = data["train_labels"][validation_rows]
-    test_docs = [encode(t) for t in data["test_texts"]]
+    test_docs = encode(data["test_texts"])
 
     files = {name: os.path.join(work, f"{name}.jsonl") for name in ("train", "validation")}
     datasets.write_jsonl(({"label": 1, "in0": doc, "in1": [int(label) + 1]}

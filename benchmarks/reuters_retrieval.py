@@ -64,7 +64,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 import keras_o2v  # noqa: E402
-from keras_o2v import datasets, preprocessing  # noqa: E402
+from keras_o2v import datasets  # noqa: E402
 from keras_o2v.evaluation import (  # noqa: E402
     count_above_and_tied,
     realistic_ranks,
@@ -174,7 +174,6 @@ def prepare(corpus, settings, work, seed):
         files[name] = os.path.join(work, f"{name}.txt")
         with open(files[name], "w", encoding="utf-8") as out:
             out.writelines(" ".join(text.split()) + "\n" for text in documents)
-    tokenizer = preprocessing.Tokenizer(preprocessing.ALPHANUMERIC_WORDS)
     vocab = os.path.join(work, "vocab.json")
 
     def cut(name, source, per_document, window, offset, vocab_path=vocab, maps="reuse",
@@ -182,7 +181,7 @@ def prepare(corpus, settings, work, seed):
         return keras_o2v.cut_pairs(
             files[source], os.path.join(work, f"{name}.jsonl"), vocab_path=vocab_path,
             mode="rest", window=window, per_document=per_document, seed=seed + offset,
-            min_count=settings["min_count"], maps=maps, tokenizer=tokenizer,
+            min_count=settings["min_count"], maps=maps, pattern="alphanumeric",
             oov_buckets=oov_buckets, stride=stride)
 
     reports = {"given": cut("given", "fit", 1, settings["query_window"], 0, maps="rebuild"),

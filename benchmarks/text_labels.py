@@ -24,7 +24,7 @@ Rows, all in one run of this script (one data set per run):
   trick, written by the preprocessing here), pooled_embedding, the kept epoch the best
   by validation accuracy (`early_stopping_metric=validation:hits_at_1`, unfiltered).
 
-Tokens: lower-cased letters and digits (`preprocessing.ALPHANUMERIC_WORDS`); the
+Tokens: lower-cased letters and digits (`TextPreprocessor(pattern="alphanumeric")`); the
 vocabulary is the train part's words (and bigrams) seen at least `min_count` times;
 unknown tokens are dropped. Fit time is wall-clock training on this machine (keras_o2v:
 the whole `keras_o2v.train` job, per-epoch validation included; grids and searches
@@ -156,7 +156,9 @@ def load_corpus(dataset, quick, seed):
     order = np.random.default_rng(seed).permutation(len(texts))
     count = int(round(VALIDATION_FRACTION * len(texts)))
     validation_rows, train_rows = np.sort(order[:count]), np.sort(order[count:])
-    tokenizer = preprocessing.Tokenizer(preprocessing.ALPHANUMERIC_WORDS)
+    from keras_o2v.text import TextPreprocessor
+
+    tokenizer = TextPreprocessor(pattern="alphanumeric")  # the model's text layer, batched
     corpus = {"num_labels": int(max(labels.max(), test_labels.max())) + 1, "features": {}}
     for part, part_texts, part_labels in (
             ("train", [texts[i] for i in train_rows], labels[train_rows]),
@@ -164,7 +166,7 @@ def load_corpus(dataset, quick, seed):
             ("test", list(test_texts), test_labels)):
         corpus[f"{part}_texts"] = part_texts
         corpus[f"{part}_labels"] = np.asarray(part_labels, np.int64)
-        corpus[f"{part}_tokens"] = [tokenizer(text) for text in part_texts]
+        corpus[f"{part}_tokens"] = tokenizer.token_lists(part_texts)
     return corpus
 
 

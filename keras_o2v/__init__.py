@@ -21,7 +21,7 @@ __version__ = "0.2.0"
 
 _SUBPACKAGES = ("data", "datasets", "export", "inference", "layers", "models", "neighbors",
                 "optimizers", "preprocessing", "presets", "pretrained", "serving_contract",
-                "tasks", "training", "tuning", "visualization")
+                "tasks", "text", "training", "tuning", "visualization")
 _EXPORTS = {
     **{name: f"keras_o2v.{name}" for name in _SUBPACKAGES},
     "EncoderSettings": "keras_o2v.hyperparameters",
@@ -30,6 +30,7 @@ _EXPORTS = {
     "Object2Vec": "keras_o2v.models",
     "SageMakerEarlyStopping": "keras_o2v.training",
     "SavedModelRunner": "keras_o2v.inference",
+    "TextPreprocessor": "keras_o2v.text",
     "TrainingResult": "keras_o2v.training",
     "TuningResult": "keras_o2v.tuning",
     "ValidationReport": "keras_o2v.data",
@@ -66,3 +67,7 @@ def _register_keras_classes(keras):
     # another by full module path, never through a package's exports.
     import keras_o2v.models.object2vec  # noqa: F401
     import keras_o2v.optimizers.factory  # noqa: F401
+
+    # The text layer is outside that chain: it may be the module being imported now
+    # (then it registers `TextPreprocessor` itself when it finishes).
+    import keras_o2v.text.text_preprocessor  # noqa: F401

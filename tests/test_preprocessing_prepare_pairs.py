@@ -180,10 +180,14 @@ def test_tsv_problems_name_lines(tmp_path):
 
 def test_reused_map_without_unk_makes_unknown_keys_errors(tmp_path):
     vocab_path = tmp_path / "vocab.json"
-    vocab_path.write_text(json.dumps({"<pad>": 0, "cat": 1, "sat": 2}))
+    vocab_path.write_text(json.dumps({"<pad>": 0, "cat": 2, "sat": 3}))
     rows = [("cat sat", "cat", 1), ("dog", "cat", 0)]
     raw = write_tsv(tmp_path / "raw.tsv", ["in0", "in1", "label"], rows)
     with pytest.raises(DataError, match=r"raw.tsv:3: 'in0': \['dog'\] not in .*no '<unk>'"):
+        prepare_pairs(raw, tmp_path / "o.jsonl", vocab_path=vocab_path)
+    # In a text vocabulary id 1 is the unknown token's, even when it has no "<unk>" entry.
+    vocab_path.write_text(json.dumps({"<pad>": 0, "cat": 1, "sat": 2}))
+    with pytest.raises(DataError, match="id 1 is the unknown token's"):
         prepare_pairs(raw, tmp_path / "o.jsonl", vocab_path=vocab_path)
     vocab_path.write_text(json.dumps({"cat": 0, "<unk>": 1}))
     with pytest.raises(DataError, match="id 0 is reserved for padding"):

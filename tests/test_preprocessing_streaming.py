@@ -40,6 +40,11 @@ def test_prepare_pairs_peak_memory_does_not_grow_with_records(tmp_path):
         for i in range(n):
             handle.write(raw_line(i) + "\n")
     out = tmp_path / "train.jsonl"
+    # A first call pays the one-time costs (TensorFlow's first string ops, lazy imports).
+    small = tmp_path / "small.jsonl"
+    small.write_text(raw_line(0) + "\n")
+    prepare_pairs(small, tmp_path / "small-out.jsonl", vocab_path=tmp_path / "small-vocab.json",
+                  in1_type="category", id_map_dir=tmp_path / "small")
     tracemalloc.start()
     try:
         report = prepare_pairs(raw, out, vocab_path=tmp_path / "vocab.json", in1_type="category")

@@ -45,6 +45,16 @@ def _prior():
     return layer
 
 
+def _text_preprocessor():
+    from keras_o2v.text import TextPreprocessor
+
+    layer = TextPreprocessor(oov_buckets=3, max_lengths={"in0": 5})
+    layer.adapt(["a soccer game", "some men are playing a sport", "a man plays"])
+    return layer
+
+
+TEXTS = np.array(["A man plays soccer!", "unseen words here", ""])
+
 # class name -> (make the layer, call it)
 EXAMPLES = {
     "TokenEmbedding": (lambda: layers.TokenEmbedding(8, 6, freeze_rows=True), lambda layer: layer(IDS)),
@@ -58,6 +68,7 @@ EXAMPLES = {
     "CandidateFrequencies": (_frequencies, lambda layer: layer.log_frequency(np.array([1, 5, 7]))),
     "PairScoringTask": (lambda: tasks.PairScoringTask(mlp_layers=1, mlp_dim=4, num_classes=3),
                         lambda layer: layer(PAIR)),
+    "TextPreprocessor": (_text_preprocessor, lambda layer: layer(TEXTS, side="in0")),
     "SimilarityTask": (lambda: tasks.SimilarityTask(temperature=0.1), lambda layer: layer(PAIR)),
     "RetrievalTask": (lambda: tasks.RetrievalTask("dot", num_buckets=8), lambda layer: layer(PAIR)),
     "Object2VecBackbone": (_backbone, lambda layer: layer({"in0": IDS, "in1": IDS})),
@@ -109,6 +120,9 @@ def test_layer_builds_calls_and_round_trips_its_config_and_a_keras_file(name, tm
     config = keras.saving.serialize_keras_object(layer)
     twin = keras.saving.deserialize_keras_object(config)
     assert keras.saving.serialize_keras_object(twin)["config"] == config["config"]
+    if hasattr(layer, "save_assets"):  # state kept as files (a vocabulary)
+        layer.save_assets(str(tmp_path))
+        twin.load_assets(str(tmp_path))
     call(twin)
     twin.set_weights(layer.get_weights())
     for got, want in zip(_numpy(call(twin)), outputs):

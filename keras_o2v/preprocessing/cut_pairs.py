@@ -14,17 +14,17 @@ from keras_o2v.preprocessing.documents import (
     DEFAULT_SENTENCE_PATTERN,
     DOCUMENT_FORMATS,
     detect_document_format,
+    documents_with_ids,
     iter_documents,
 )
-from keras_o2v.preprocessing.prepare_pairs import MAP_MODES, MapReport, _first_line, _load_map, _Problems
-from keras_o2v.preprocessing.tokenizer import Tokenizer
-from keras_o2v.preprocessing.vocabulary import (
-    UNK,
-    first_oov_id,
-    save_vocabulary,
-    tokens_to_ids,
-    vocabulary_from_counts,
-)
+from keras_o2v.preprocessing.map_files import MapReport, action_of, check_map_mode, load_map
+from keras_o2v.preprocessing.problems import Problems
+from keras_o2v.preprocessing.raw_records import first_line
+from keras_o2v.preprocessing.text_options import TextOptions, resolve_text_options, same_settings
+from keras_o2v.preprocessing.tokenizer import Tokenizer, as_text_preprocessor
+from keras_o2v.text.reserved import UNK, UNK_ID
+from keras_o2v.text.settings_file import TextSettings, settings_path, write_settings
+from keras_o2v.text.vocabulary import check_text_vocabulary, save_vocabulary, vocabulary_from_counts
 
 
 @dataclasses.dataclass
@@ -43,9 +43,12 @@ class CutReport:
         map: the `MapReport` of the vocabulary file.
         max_lengths: dict `in0`/`in1` -> the longest sequence written.
         unknown_tokens: tokens not in the vocabulary (written as `<unk>`, or into
-            the `oov_buckets`).
+            the `oov_buckets`), the literal `<unk>` included.
         vocab_size: the `encN_vocab_size` the ids need (the vocabulary's size plus
             `oov_buckets`).
+        lengths: dict `in0`/`in1` -> `collections.Counter` length -> pairs.
+        text_settings: the `text_preprocessing.json` beside the vocabulary.
+        oov_buckets: the out-of-vocabulary buckets used.
     """
 
     output_path: str
@@ -59,6 +62,9 @@ class CutReport:
     max_lengths: dict
     unknown_tokens: int
     vocab_size: int
+    lengths: dict = dataclasses.field(default_factory=dict)
+    text_settings: str = None
+    oov_buckets: int = 0
 
     def hyperparameters(self):
         """Suggested hyperparameters for `o2v train` on the pairs: the sizes they need,
@@ -72,7 +78,8 @@ class CutReport:
 def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window", window=10,
               per_document=None, stride=None, max_pairs=None, seed=0, input_format=None,
               text_column="text", sentence_pattern=DEFAULT_SENTENCE_PATTERN, min_count=1,
-              max_vocab=None, maps="reuse", tokenizer=None, oov_buckets=0):
+              max_vocab=None, maps="reuse", tokenizer=None, oov_buckets=None, pattern=None,
+              lowercase=None):
     """Writes training pairs cut from unlabeled documents (a self-supervised task).
 
     Each pair is the record `{"label": 1, "in0": [ids], "in1": [ids]}` for the
@@ -100,12 +107,14 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
 
     Two passes, both streaming (a document at a time): pass 1 validates, counts
     tokens for the vocabulary and counts the units of every document; pass 2
-    writes. The vocabulary (shared by `in0` and `in1`, `<pad>`=0, `<unk>`=1) is
-    handled like `prepare_pairs`'s: an existing file is reused (`maps="reuse"`),
-    extended or rebuilt. Every bad line is reported in one `DataError` (file and
-    line) and nothing is written then; the output and the vocabulary are written
-    atomically. Empty documents and documents too short for a pair give no pair
-    and are counted in the report.
+    writes. Texts become ids with `keras_o2v.text.TextPreprocessor` (the layer a
+    model uses on text), many documents per TensorFlow call. The vocabulary (shared
+    by `in0` and `in1`, `<pad>`=0, `<unk>`=1) is handled like `prepare_pairs`'s: an
+    existing file is reused (`maps="reuse"`), extended or rebuilt, with the
+    tokenisation saved in the `text_preprocessing.json` written beside it. Every bad
+    line is reported in one `DataError` (file and line) and nothing is written then;
+    the output and the vocabulary are written atomically. Empty documents and
+    documents too short for a pair give no pair and are counted in the report.
 
     Args:
         input_path: the corpus: `.txt` (a document per line), `.jsonl` or `.tsv`
@@ -127,12 +136,17 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
         min_count: minimum count for a token to enter a built vocabulary.
         max_vocab: maximum vocabulary size, reserved ids included.
         maps: `"reuse"`, `"extend"` or `"rebuild"` an existing vocabulary file.
-        tokenizer: callable str -> list of str; defaults to `Tokenizer()`.
+        tokenizer: a `Tokenizer` or `TextPreprocessor` giving `pattern` and
+            `lowercase`; other callables are refused.
         oov_buckets: write tokens the vocabulary lacks as one of this many hashed
-            ids after the vocabulary's instead of `<unk>`
-            (`keras_o2v.preprocessing.tokens_to_ids`): an unseen word in a query
-            and in a document then gets the same id. Encode queries with the
-            same value.
+            ids after the vocabulary's instead of `<unk>` (FarmHash64, see
+            `keras_o2v.text.TextPreprocessor`): an unseen word in a query and in a
+            document then gets the same id. Saved with the vocabulary, so queries
+            are encoded the same way.
+        pattern: the token pattern: `"words"` (default), `"alphanumeric"` or RE2.
+        lowercase: lowercase texts (default True). `pattern`, `lowercase` and
+            `oov_buckets` default to the values saved with an existing vocabulary,
+            and must agree with them.
 
     Returns:
         A `CutReport`.
@@ -150,23 +164,32 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
     input_path, output_path, vocab_path = (os.fspath(input_path), os.fspath(output_path),
                                            os.fspath(vocab_path))
     _check_options(mode, unit, window, per_document, stride, max_pairs, maps)
-    if isinstance(oov_buckets, bool) or not isinstance(oov_buckets, int) or oov_buckets < 0:
-        raise O2VError(f"oov_buckets must be an integer >= 0, got {oov_buckets!r}")
     if not os.path.isfile(input_path):
         raise DataError([(input_path, 0, "input file not found")])
-    input_format = input_format or detect_document_format(input_path, _first_line(input_path))
+    input_format = input_format or detect_document_format(input_path, first_line(input_path))
     if input_format not in DOCUMENT_FORMATS:
         raise O2VError(f"input_format must be one of {DOCUMENT_FORMATS}, got {input_format!r}")
-    tokenizer = tokenizer or Tokenizer()
+    if tokenizer is not None:
+        layer = as_text_preprocessor(tokenizer)
+        pattern = pattern or layer.pattern
+        lowercase = layer.lowercase if lowercase is None else lowercase
+        if oov_buckets is None and not isinstance(tokenizer, Tokenizer):
+            oov_buckets = layer.oov_buckets
+    options = resolve_text_options(TextOptions(pattern, lowercase, oov_buckets), vocab_path, maps,
+                                   "rebuild it (o2v cut --rebuild, maps='rebuild')")
+    from keras_o2v.text import TextPreprocessor
+
+    tokenizer = TextPreprocessor(pattern=options.pattern, lowercase=options.lowercase)
     exists = os.path.exists(vocab_path)
-    base = _load_map(vocab_path) if exists and maps != "rebuild" else None
+    base = load_map(vocab_path) if exists and maps != "rebuild" else None
     if base is not None and UNK not in base:
         raise DataError([(vocab_path, 0, f"the vocabulary has no {UNK!r} entry for the tokens "
                                          "it lacks; use maps='rebuild'")])
     counter = collections.Counter() if base is None or maps != "reuse" else None
 
-    def documents():
-        return iter_documents(input_path, input_format, tokenizer, text_column, sentence_pattern)
+    def documents(tokens):
+        return iter_documents(input_path, input_format, tokenizer if tokens else None,
+                              text_column, sentence_pattern)
 
     def spans_of(document):
         tokens, sentence_spans = _flatten(document.sentences)
@@ -174,10 +197,10 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
                                                   window, stride)
 
     # Pass 1: validate, count tokens and the units each document offers.
-    problems = _Problems(input_path)
+    problems = Problems(input_path)
     offered = []
     empty = short = 0
-    for document in documents():
+    for document in documents(tokens=True):
         if document.problem is not None:
             problems.add(document.line, [document.problem])
             continue
@@ -200,40 +223,54 @@ def cut_pairs(input_path, output_path, *, vocab_path, mode="rest", unit="window"
     else:
         vocab = vocabulary_from_counts(counter, min_count=min_count, max_size=max_vocab,
                                        base=base)
-        action = "extended" if base is not None else ("rebuilt" if exists else "built")
-    unknown_id = vocab[UNK]
-    first_bucket = first_oov_id(vocab)
+        action = action_of(base, exists)
+    try:
+        check_text_vocabulary(vocab, vocab_path)
+    except O2VError as error:
+        raise DataError([(vocab_path, 0, str(error)[len(vocab_path) + 2:])]) from None
+    lookup = TextPreprocessor(vocab, pattern=options.pattern, lowercase=options.lowercase,
+                              oov_buckets=options.oov_buckets)
+    first_bucket = lookup.first_oov_id
 
     # Pass 2: cut and write.
-    max_lengths = {"in0": 0, "in1": 0}
+    lengths = {"in0": collections.Counter(), "in1": collections.Counter()}
     pairs = used = unknown = 0
     cumulative = 0
+    valid = (d for d in documents(tokens=False) if d.problem is None)
     with atomic_write(output_path) as handle:
-        for number, document in enumerate(d for d in documents() if d.problem is None):
+        for number, document in enumerate(documents_with_ids(valid, lookup)):
             before = target * cumulative // available
             cumulative += offered[number]
             quota = target * cumulative // available - before
             if quota == 0:
                 continue
-            tokens, _, spans = spans_of(document)
-            ids = tokens_to_ids(tokens, vocab, unknown_id, oov_buckets)
-            unknown += sum(i == unknown_id or i >= first_bucket for i in ids)
+            ids, _, spans = spans_of(document)
+            unknown += sum(i == UNK_ID or i >= first_bucket for i in ids)
             rng = np.random.default_rng([seed, document.number])
             chosen = np.sort(rng.choice(len(spans), size=quota, replace=False))
             for index in chosen:
                 in0, in1 = make_pair(ids, spans, int(index), mode, window, rng)
                 handle.write(json.dumps({"label": 1, "in0": in0, "in1": in1}) + "\n")
-                max_lengths["in0"] = max(max_lengths["in0"], len(in0))
-                max_lengths["in1"] = max(max_lengths["in1"], len(in1))
+                lengths["in0"][len(in0)] += 1
+                lengths["in1"][len(in1)] += 1
             pairs += quota
             used += 1
         if action != "reused":
             save_vocabulary(vocab, vocab_path)
-    size = first_bucket + oov_buckets
+        max_lengths = {side: max(counts, default=0) for side, counts in lengths.items()}
+        settings = settings_path(vocab_path)
+        if action != "reused" or not same_settings(settings, options):
+            write_settings(settings, TextSettings(
+                pattern=options.pattern, lowercase=options.lowercase,
+                oov_buckets=options.oov_buckets,
+                max_lengths={side: min(5000, max(1, n)) for side, n in max_lengths.items()},
+                vocabulary_file=os.path.basename(vocab_path),
+                vocabulary_size=lookup.vocabulary_size))
     added = 0 if action == "reused" else len(vocab) - (len(base) if base is not None else 0)
     report = MapReport(vocab_path, action, first_bucket, added)
     return CutReport(output_path, pairs, len(offered), used, empty, short, available, report,
-                     max_lengths, unknown, size)
+                     max_lengths, unknown, lookup.vocabulary_size, lengths, settings,
+                     options.oov_buckets)
 
 
 def _flatten(sentences):
@@ -253,8 +290,7 @@ def _check_options(mode, unit, window, per_document, stride, max_pairs, maps):
     if mode == "context" and unit != "window":
         raise O2VError("mode='context' pairs a token with the tokens around it; unit="
                        f"{unit!r} does not apply (leave unit='window')")
-    if maps not in MAP_MODES:
-        raise O2VError(f"maps must be one of {MAP_MODES}, got {maps!r}")
+    check_map_mode(maps)
     for name, value, allow_none in (("window", window, False), ("per_document", per_document, True),
                                     ("stride", stride, True), ("max_pairs", max_pairs, True)):
         if value is None and allow_none:

@@ -8,9 +8,11 @@ Formats:
 - `tsv`: a header row naming the columns, then one document per row, the text in
   `text_column` (no quoting); blank lines are not documents.
 
-A document is a list of sentences, each a list of tokens. Text is split into
-sentences by `sentence_pattern` (default: after `.`, `!` or `?` followed by
-white space, and at tabs and line breaks); sentences without tokens are dropped.
+A document is a list of sentences. Text is split into sentences by
+`sentence_pattern` (a Python regular expression; default: after `.`, `!` or `?`
+followed by white space, and at tabs and line breaks); the sentences are then
+tokenised (or turned into ids) by a `TextPreprocessor`, many documents per
+TensorFlow call, and sentences without tokens are dropped.
 """
 
 import dataclasses
@@ -18,6 +20,7 @@ import re
 from typing import List, Optional
 
 from keras_o2v.data.json_lines import iter_lines
+from keras_o2v.preprocessing.batches import batched
 from keras_o2v.preprocessing.raw_records import format_from_name, read_raw_records
 
 DOCUMENT_FORMATS = ("text", "jsonl", "tsv")
@@ -33,14 +36,17 @@ class Document:
     Attributes:
         number: 0-based position among the documents of the corpus.
         line: 1-based line of the file it came from.
-        sentences: its sentences, each a list of tokens (empty: an empty document).
+        sentences: its sentences with tokens, each a list of tokens (or of ids, from
+            `documents_with_ids`); empty: an empty document.
         problem: why the line is not a valid document, or None.
+        texts: the text of each sentence, before tokenisation.
     """
 
     number: int
     line: int
-    sentences: List[List[str]]
+    sentences: List[list]
     problem: Optional[str] = None
+    texts: List[str] = dataclasses.field(default_factory=list)
 
 
 def detect_document_format(path, first_line=None):
@@ -49,29 +55,56 @@ def detect_document_format(path, first_line=None):
     return format_from_name(path, first_line, _EXTENSIONS, default="text")
 
 
-def iter_documents(path, input_format, tokenizer, text_column="text",
+def iter_documents(path, input_format, tokenizer=None, text_column="text",
                    sentence_pattern=DEFAULT_SENTENCE_PATTERN):
     """Yields the `Document`s of a corpus file, streaming.
 
     Args:
         path: the corpus file.
         input_format: one of `DOCUMENT_FORMATS`.
-        tokenizer: callable str -> list of str.
+        tokenizer: a `TextPreprocessor` (or `Tokenizer`) that fills `sentences` with
+            tokens; None leaves them empty (only `texts`).
         text_column: the JSON key or TSV column of the text.
         sentence_pattern: regular expression that separates sentences.
     """
+    documents = _read_documents(path, input_format, text_column, sentence_pattern)
+    if tokenizer is None:
+        yield from documents
+        return
+    from keras_o2v.preprocessing.tokenizer import as_text_preprocessor
+
+    yield from _filled(documents, as_text_preprocessor(tokenizer).token_lists)
+
+
+def documents_with_ids(documents, preprocessor):
+    """The documents with `sentences` set to the token ids of each sentence with tokens."""
+    return _filled(documents, lambda texts: preprocessor.id_lists(texts, batch_size=len(texts) or 1))
+
+
+def _filled(documents, convert, size=256):
+    """Sets `sentences` of documents from `convert(list of texts) -> list of lists`,
+    one call per `size` documents."""
+    for batch in batched(documents, size):
+        texts = [text for document in batch for text in document.texts]
+        converted = iter(convert(texts) if texts else [])
+        for document in batch:
+            rows = [next(converted) for _ in document.texts]
+            document.sentences = [row for row in rows if row]
+            yield document
+
+
+def _read_documents(path, input_format, text_column, sentence_pattern):
     if input_format not in DOCUMENT_FORMATS:
         raise ValueError(f"input_format must be one of {DOCUMENT_FORMATS}, got {input_format!r}")
     splitter = re.compile(sentence_pattern)
 
-    def sentences_of(texts):
-        pieces = (piece for text in texts for piece in splitter.split(text))
-        return [tokens for tokens in map(tokenizer, pieces) if tokens]
+    def pieces_of(texts):
+        return [piece for text in texts for piece in splitter.split(text) if piece]
 
     if input_format == "text":
         for number, (line, text, problem) in enumerate(iter_lines(path)):
-            sentences = [] if problem is not None else sentences_of([text])
-            yield Document(number, line, sentences, problem)
+            texts = [] if problem is not None else pieces_of([text])
+            yield Document(number, line, [], problem, texts)
         return
     for number, record in enumerate(read_raw_records(iter_lines(path), input_format)):
         if record.problem is not None:
@@ -90,4 +123,4 @@ def iter_documents(path, input_format, tokenizer, text_column="text",
             yield Document(number, record.line, [],
                            f"{text_column!r} must be a string or a list of strings, got {kind}")
             continue
-        yield Document(number, record.line, sentences_of(texts))
+        yield Document(number, record.line, [], None, pieces_of(texts))

@@ -1,7 +1,9 @@
-"""Reading raw pair records from JSON Lines or TSV (with a header row), streaming."""
+"""Reading raw pair records from JSON Lines or TSV (with or without a header row), streaming."""
 
 import json
 import os
+
+from keras_o2v.data.json_lines import iter_lines
 
 FORMATS = ("jsonl", "tsv")
 _EXTENSIONS = {
@@ -58,25 +60,41 @@ def format_from_name(path, first_line, extensions, default):
     return default
 
 
-def read_raw_records(lines, input_format):
+def first_line(path):
+    """The first non-blank line of a text file (None if it has none), e.g. for `detect_format`."""
+    for _, text, _ in iter_lines(path):
+        if text and text.strip():
+            return text
+    return None
+
+
+def read_raw_records(lines, input_format, header=True):
     """Parses raw rows lazily from `(line_number, text, problem)` triples.
 
     JSON Lines: each non-blank line is a JSON object. TSV: the first non-blank line
-    is a header naming the columns; every later non-blank line must have as many
-    tab-separated fields (no quoting: a field is the text between tabs). Blank lines
-    are not records and are skipped.
+    is a header naming the columns (with `header=False` there is none, and the
+    columns are named by their number from 1: `"1"`, `"2"`, ...); every later
+    non-blank line must have as many tab-separated fields (no quoting: a field is the
+    text between tabs). Blank lines are not records and are skipped.
 
     Args:
         lines: iterable of `(line_number, text, problem)`, e.g. from
             `keras_o2v.data.json_lines.iter_lines`.
         input_format: `"jsonl"` or `"tsv"`.
+        header: whether a TSV file starts with a header row.
 
     Yields:
         `RawRecord`s, one per non-blank line (the TSV header excluded).
+
+    Example:
+    >>> rows = read_raw_records([(1, "a b\\tc\\t1", None)], "tsv", header=False)
+    >>> next(rows).fields
+    {'1': 'a b', '2': 'c', '3': '1'}
     """
     if input_format not in FORMATS:
         raise ValueError(f"input_format must be one of {FORMATS}, got {input_format!r}")
-    header = None
+    first_row = "the header" if header else "the first row"
+    header = None if header else False
     for number, text, problem in lines:
         if problem is not None:
             yield RawRecord(number, problem=problem)
@@ -85,6 +103,9 @@ def read_raw_records(lines, input_format):
             continue
         if input_format == "jsonl":
             yield _json_record(number, text)
+        elif header is False:
+            header = [str(column) for column in range(1, text.count("\t") + 2)]
+            yield RawRecord(number, dict(zip(header, text.split("\t"))), typed=False)
         elif header is None:
             header = text.split("\t")
             duplicates = sorted({name for name in header if header.count(name) > 1})
@@ -96,7 +117,7 @@ def read_raw_records(lines, input_format):
             if len(values) != len(header):
                 yield RawRecord(
                     number, problem=f"row has {len(values)} tab-separated fields, "
-                    f"the header has {len(header)}", typed=False
+                    f"{first_row} has {len(header)}", typed=False
                 )
             else:
                 yield RawRecord(number, dict(zip(header, values)), typed=False)

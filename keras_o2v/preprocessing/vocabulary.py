@@ -1,25 +1,25 @@
-"""Building, extending, saving and applying token -> id vocabularies.
+"""Building, extending, saving and applying token -> id vocabularies (convenience functions).
 
-Tokens a vocabulary lacks become `<unk>` (id 1), or, with `oov_buckets=N`, one of
-N ids after the vocabulary's: `first + crc32(token as UTF-8) % N` with `first` one
-more than the largest id (the out-of-vocabulary buckets of TensorFlow's
-`StringLookup(num_oov_indices=N)` and of fastText, with a hash any language can
-reproduce). Two occurrences of an unseen word then share an id, so a model with
-one token table for queries and documents still sees them match; the model needs
-`encN_vocab_size` = the vocabulary's size + N. Encode queries at serving time with
-the same `oov_buckets` as the training data.
+The ids come from `keras_o2v.text.TextPreprocessor`'s TensorFlow lookup, so they are
+the ids a model computes from text. Tokens a vocabulary lacks become `<unk>` (id 1),
+or, with `oov_buckets=N`, one of N ids after the vocabulary's:
+`first + FarmHash64(token) % N` (`tf.strings.to_hash_bucket_fast`, the hash of the
+out-of-vocabulary indices of Keras' `StringLookup` and `Hashing`), `first` being one
+more than the largest id. Two occurrences of an unseen word then share an id, so a
+model with one token table for queries and documents still sees them match; the model
+needs `encN_vocab_size` = the vocabulary's size + N. keras_o2v before 0.2 hashed with
+crc32: see `keras_o2v.text.check_oov_hash`.
 """
 
 import collections
-import json
-import zlib
 
-from keras_o2v.atomic_files import atomic_write
-from keras_o2v.preprocessing.tokenizer import Tokenizer
+from keras_o2v.preprocessing.tokenizer import Tokenizer, as_text_preprocessor
+from keras_o2v.text.reserved import PAD, RESERVED, UNK
+from keras_o2v.text.vocabulary import first_oov_id, save_vocabulary, vocabulary_from_counts
 
-PAD = "<pad>"
-UNK = "<unk>"
-RESERVED = {PAD: 0, UNK: 1}
+__all__ = ["PAD", "RESERVED", "UNK", "build_vocabulary", "count_tokens", "first_oov_id",
+           "oov_bucket", "save_vocabulary", "text_to_ids", "texts_to_ids", "tokens_to_ids",
+           "vocabulary_from_counts"]
 
 
 def count_tokens(texts, tokenizer=None, counts=None):
@@ -27,51 +27,20 @@ def count_tokens(texts, tokenizer=None, counts=None):
 
     Args:
         texts: iterable of strings (consumed once, never stored).
-        tokenizer: callable str -> list of str; defaults to `Tokenizer()`.
+        tokenizer: a `Tokenizer` or `TextPreprocessor` (default: `Tokenizer()`),
+            run on batches of texts; any other callable str -> list of str is called
+            on each text (it only counts: ids always come from the TensorFlow lookup).
         counts: optional `collections.Counter` to add to.
 
     Returns:
         A `collections.Counter` of token -> occurrences.
     """
-    tokenizer = tokenizer or Tokenizer()
     counts = collections.Counter() if counts is None else counts
+    if tokenizer is None or isinstance(tokenizer, Tokenizer) or _is_preprocessor(tokenizer):
+        return as_text_preprocessor(tokenizer).count_tokens(texts, counts=counts)
     for text in texts:
         counts.update(tokenizer(text))
     return counts
-
-
-def vocabulary_from_counts(counts, min_count=1, max_size=None, base=None):
-    """Makes a vocabulary from token counts, optionally extending an existing one.
-
-    New tokens get consecutive ids after the largest id of `base`, ordered by count
-    (descending) then token (ascending), so the result depends only on the counts,
-    never on input order. Tokens already in `base` keep their ids; tokens seen fewer
-    than `min_count` times are left out (they will map to `<unk>`).
-
-    Args:
-        counts: mapping token -> count.
-        min_count: minimum count for a new token to get an id.
-        max_size: optional cap on the vocabulary size (number of ids, reserved ones
-            included, i.e. the `enc*_vocab_size` to train with); the most frequent
-            new tokens are kept.
-        base: vocabulary to extend; defaults to the reserved ids
-            `{"<pad>": 0, "<unk>": 1}`.
-
-    Returns:
-        A new dict token -> id.
-    """
-    vocab = dict(RESERVED if base is None else base)
-    if max_size is not None and max_size < len(RESERVED):
-        raise ValueError(f"max_size must be at least {len(RESERVED)}, got {max_size}")
-    next_id = max(vocab.values(), default=-1) + 1
-    new = [(token, n) for token, n in counts.items() if n >= min_count and token not in vocab]
-    new.sort(key=lambda item: (-item[1], item[0]))
-    if max_size is not None:
-        new = new[: max(0, max_size - next_id)]
-    for token, _ in new:
-        vocab[token] = next_id
-        next_id += 1
-    return vocab
 
 
 def build_vocabulary(texts, min_count=1, max_size=None, tokenizer=None):
@@ -84,7 +53,7 @@ def build_vocabulary(texts, min_count=1, max_size=None, tokenizer=None):
         texts: iterable of strings.
         min_count: minimum number of occurrences for a token to get an id.
         max_size: optional maximum vocabulary size, the two reserved ids included.
-        tokenizer: callable str -> list of str; defaults to `Tokenizer()`.
+        tokenizer: see `count_tokens`.
 
     Returns:
         A dict token -> id.
@@ -97,32 +66,13 @@ def build_vocabulary(texts, min_count=1, max_size=None, tokenizer=None):
     return vocabulary_from_counts(counts, min_count=min_count, max_size=max_size)
 
 
-def save_vocabulary(vocab, path):
-    """Writes a vocabulary as a JSON object token -> id, ordered by id, atomically.
-
-    The file is the format of `enc*_vocab_file` and reads back with
-    `keras_o2v.pretrained.load_vocab`.
-
-    Args:
-        vocab: dict token -> id.
-        path: destination file.
-    """
-    items = sorted(vocab.items(), key=lambda item: item[1])
-    with atomic_write(path) as handle:
-        handle.write("{\n")
-        for index, (token, token_id) in enumerate(items):
-            comma = "," if index < len(items) - 1 else ""
-            handle.write(f"  {json.dumps(token, ensure_ascii=False)}: {token_id}{comma}\n")
-        handle.write("}\n")
-
-
 def text_to_ids(text, vocab, tokenizer=None, unknown_id=None, oov_buckets=0):
     """Tokenizes one text and maps its tokens to ids (unknown tokens -> `<unk>`).
 
     Args:
         text: a string.
         vocab: dict token -> id.
-        tokenizer: callable str -> list of str; defaults to `Tokenizer()`.
+        tokenizer: see `count_tokens`.
         unknown_id: id for tokens not in `vocab`; defaults to `vocab["<unk>"]`.
         oov_buckets: hash tokens not in `vocab` into this many ids after the
             vocabulary's instead (see the module docstring).
@@ -130,36 +80,7 @@ def text_to_ids(text, vocab, tokenizer=None, unknown_id=None, oov_buckets=0):
     Returns:
         A list of ints.
     """
-    tokenizer = tokenizer or Tokenizer()
-    return tokens_to_ids(tokenizer(text), vocab, unknown_id, oov_buckets)
-
-
-def tokens_to_ids(tokens, vocab, unknown_id=None, oov_buckets=0):
-    """Maps tokens to ids; tokens not in `vocab` become `<unk>` (or `unknown_id`), or
-    with `oov_buckets=N` one of N hashed ids after the vocabulary's.
-
-    Example:
-    >>> tokens_to_ids(["a", "zzz"], {"<pad>": 0, "<unk>": 1, "a": 2})
-    [2, 1]
-    >>> tokens_to_ids(["a", "zzz", "zzz"], {"<pad>": 0, "<unk>": 1, "a": 2}, oov_buckets=10)
-    [2, 5, 5]
-    """
-    if oov_buckets:
-        first = first_oov_id(vocab)
-        return [vocab[token] if token in vocab else first + oov_bucket(token, oov_buckets)
-                for token in tokens]
-    unknown_id = _unknown_id(vocab, unknown_id)
-    return [vocab.get(token, unknown_id) for token in tokens]
-
-
-def first_oov_id(vocab):
-    """The id of out-of-vocabulary bucket 0: one more than the vocabulary's largest id."""
-    return max(vocab.values(), default=-1) + 1
-
-
-def oov_bucket(token, oov_buckets):
-    """The bucket (0 .. oov_buckets - 1) of a token: `crc32(UTF-8 bytes) % oov_buckets`."""
-    return zlib.crc32(token.encode("utf-8")) % oov_buckets
+    return texts_to_ids([text], vocab, tokenizer, unknown_id, oov_buckets)[0]
 
 
 def texts_to_ids(texts, vocab, tokenizer=None, unknown_id=None, oov_buckets=0):
@@ -169,9 +90,51 @@ def texts_to_ids(texts, vocab, tokenizer=None, unknown_id=None, oov_buckets=0):
     >>> texts_to_ids(["b a", "a z"], {"<pad>": 0, "<unk>": 1, "a": 2, "b": 3})
     [[3, 2], [2, 1]]
     """
-    tokenizer = tokenizer or Tokenizer()
-    unknown_id = None if oov_buckets else _unknown_id(vocab, unknown_id)
-    return [text_to_ids(text, vocab, tokenizer, unknown_id, oov_buckets) for text in texts]
+    texts = list(texts)
+    if tokenizer is None or isinstance(tokenizer, Tokenizer) or _is_preprocessor(tokenizer):
+        token_lists = as_text_preprocessor(tokenizer).token_lists(texts)
+    else:
+        token_lists = [list(tokenizer(text)) for text in texts]
+    return _lookup(token_lists, vocab, unknown_id, oov_buckets)
+
+
+def tokens_to_ids(tokens, vocab, unknown_id=None, oov_buckets=0):
+    """Maps tokens to ids; tokens not in `vocab` become `<unk>` (or `unknown_id`), or
+    with `oov_buckets=N` one of N hashed ids after the vocabulary's.
+
+    Example:
+    >>> tokens_to_ids(["a", "zzz"], {"<pad>": 0, "<unk>": 1, "a": 2})
+    [2, 1]
+    >>> ids = tokens_to_ids(["a", "zzz", "zzz"], {"<pad>": 0, "<unk>": 1, "a": 2}, oov_buckets=10)
+    >>> ids[0] == 2 and ids[1] == ids[2] == 3 + oov_bucket("zzz", 10)
+    True
+    """
+    return _lookup([list(tokens)], vocab, unknown_id, oov_buckets)[0]
+
+
+def oov_bucket(token, oov_buckets):
+    """The bucket (0 .. oov_buckets - 1) of a token: FarmHash64 of its UTF-8 bytes % oov_buckets."""
+    import tensorflow as tf
+
+    return int(tf.strings.to_hash_bucket_fast([token], oov_buckets).numpy()[0])
+
+
+def _lookup(token_lists, vocab, unknown_id, oov_buckets):
+    import tensorflow as tf
+
+    from keras_o2v.text.token_lookup import lookup_ids, vocabulary_table
+
+    if not oov_buckets:
+        unknown_id = _unknown_id(vocab, unknown_id)
+    tokens = tf.ragged.constant(token_lists, dtype=tf.string, ragged_rank=1) if any(token_lists) \
+        else tf.RaggedTensor.from_row_lengths(tf.zeros([0], tf.string), [0] * len(token_lists))
+    ids = lookup_ids(vocabulary_table(vocab), tokens, first_oov_id(vocab), oov_buckets,
+                     unknown_id if unknown_id is not None else 1)
+    return ids.to_list()
+
+
+def _is_preprocessor(value):
+    return type(value).__name__ == "TextPreprocessor" and hasattr(value, "token_lists")
 
 
 def _unknown_id(vocab, unknown_id):

